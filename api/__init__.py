@@ -1,0 +1,1 @@
+"""The HTTP API: Flask-RESTX app factory, namespaces, schemas and errors."""

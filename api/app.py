@@ -1,0 +1,70 @@
+"""The Flask application factory."""
+
+from __future__ import annotations
+
+import atexit
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from flask import Flask
+from flask_restx import Api
+
+from fate_lineage import __version__
+from fate_lineage.api import health
+from fate_lineage.api.errors import register_error_handlers
+from fate_lineage.conf import Settings, load_settings
+from fate_lineage.graph.driver import Neo4jGraph
+from fate_lineage.resources.connection import open_redis
+
+if TYPE_CHECKING:
+    import redis
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Backends:
+    """The clients one app instance shares between its requests."""
+
+    settings: Settings
+    graph: Neo4jGraph
+    redis: redis.Redis
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the app; the backends are connected lazily, on first use."""
+    settings = settings if settings is not None else load_settings()
+    app = Flask(__name__)
+    # flask-restx appends route suggestions to 404 messages; the envelope's
+    # retmsg should stay one plain sentence.
+    app.config["ERROR_404_HELP"] = False
+    app.config["RESTX_MASK_SWAGGER"] = False
+
+    api = Api(
+        app,
+        version=__version__,
+        title="fate-lineage",
+        description="Table lineage and resource accounting for FATE and "
+        "OpenLineage producers. Every response is "
+        '{"retcode", "retmsg", "data"}.',
+        doc="/docs/",
+        catch_all_404s=True,
+    )
+    api.add_namespace(health.ns, path="/")
+    register_error_handlers(app, api)
+
+    backends = Backends(
+        settings=settings,
+        graph=Neo4jGraph(settings.neo4j),
+        redis=open_redis(settings.redis),
+    )
+    app.extensions["fate_lineage"] = backends
+    atexit.register(backends.graph.close)
+    log.info(
+        "app created from %s: neo4j %s, redis %s",
+        settings.source,
+        settings.neo4j.uri,
+        settings.redis.url,
+    )
+    return app

@@ -1,0 +1,54 @@
+"""The one translation from exceptions to the envelope and an HTTP status."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from flask import request
+from werkzeug.exceptions import HTTPException
+
+from fate_lineage.api.envelope import Response, envelope
+from fate_lineage.errors import LineageError, RetCode
+
+if TYPE_CHECKING:
+    from flask import Flask
+    from flask_restx import Api
+
+log = logging.getLogger(__name__)
+
+# HTTP errors raised by Flask itself (bad JSON, unknown route, body too large)
+# and the retcode that FATE Flow clients expect for each kind.
+_HTTP_RETCODES = {400: RetCode.ARGUMENT_ERROR, 413: RetCode.ARGUMENT_ERROR}
+
+
+def render_error(error: Exception) -> Response:
+    """Turn any exception into the envelope; unexpected ones are logged once."""
+    if isinstance(error, LineageError):
+        log.info(
+            "%s %s failed with %s: %s",
+            request.method,
+            request.path,
+            type(error).__name__,
+            error.message,
+        )
+        return envelope(error.retcode, error.message, error.details), error.http_status
+    if isinstance(error, HTTPException):
+        status = error.code or 500
+        retcode = _HTTP_RETCODES.get(status, RetCode.EXCEPTION)
+        message = f"{error.name}: {error.description}"
+        return envelope(retcode, message), status
+    log.exception("%s %s failed unexpectedly", request.method, request.path)
+    return (
+        envelope(
+            RetCode.SERVER_ERROR,
+            "internal server error; the service log has the details",
+        ),
+        500,
+    )
+
+
+def register_error_handlers(app: Flask, api: Api) -> None:
+    """Route errors from Flask-RESTX resources and from plain Flask alike."""
+    api.errorhandler(Exception)(render_error)
+    app.register_error_handler(Exception, render_error)

@@ -1,0 +1,76 @@
+"""``flow``: FATE Flow 1.7's commands and flags, against fate-lineage."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import yaml
+
+from fate_lineage import __version__
+from fate_lineage.cli import http
+from fate_lineage.cli.config import (
+    ServerAddress,
+    load_address,
+    parse_port,
+    save_address,
+)
+from fate_lineage.errors import RetCode
+
+
+@click.group()
+@click.version_option(__version__, prog_name="flow")
+def flow() -> None:
+    """Query and record lineage and resources on a fate-lineage service."""
+
+
+@flow.command()
+@click.option("--ip", help="Server address, e.g. 127.0.0.1.")
+@click.option("--port", help="Server HTTP port, e.g. 9380.")
+@click.option(
+    "-c",
+    "--service-conf-path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Read the address from a service_conf.yaml (its fateflow section).",
+)
+def init(ip: str | None, port: str | None, service_conf_path: Path | None) -> None:
+    """Store the server address for later commands.
+
+    Example: flow init --ip 127.0.0.1 --port 9380
+    """
+    if service_conf_path is not None:
+        ip, port = _address_from_service_conf(service_conf_path)
+    if not ip or not port:
+        raise click.UsageError("give both --ip and --port, or -c SERVICE_CONF_PATH")
+    address = ServerAddress(ip, parse_port(port, source="--port"))
+    path = save_address(address)
+    http.echo_and_exit(
+        {
+            "retcode": RetCode.SUCCESS,
+            "retmsg": "flow CLI has been initialized successfully: server "
+            f"{address.base_url}, settings stored in {path}",
+            "data": {"ip": address.ip, "port": address.port},
+        }
+    )
+
+
+@flow.group()
+def server() -> None:
+    """Check the service."""
+
+
+@server.command()
+def ready() -> None:
+    """Report whether Neo4j and Redis answer the service (GET /readyz)."""
+    http.echo_and_exit(http.call(load_address(), "GET", "/readyz"))
+
+
+def _address_from_service_conf(path: Path) -> tuple[str, str]:
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        section = document["fateflow"]
+        return str(section["host"]), str(section["http_port"])
+    except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
+        raise click.UsageError(
+            f"{path}: cannot read fateflow.host and fateflow.http_port ({exc!r})"
+        ) from exc

@@ -1,0 +1,92 @@
+"""The exception root of the service and one subclass per cause.
+
+Each class carries the FATE Flow retcode and the HTTP status that the API's
+single error handler puts on the response, so callers raise by cause and never
+pick codes themselves.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class RetCode:
+    """FATE Flow 1.7's retcodes, kept so that existing clients read ours."""
+
+    SUCCESS = 0
+    EXCEPTION = 100
+    ARGUMENT_ERROR = 101
+    DATA_ERROR = 102
+    OPERATING_ERROR = 103
+    FEDERATED_ERROR = 104
+    CONNECTION_ERROR = 105
+    RUNNING = 106
+    SERVER_ERROR = 500
+
+
+class LineageError(Exception):
+    """Root of every error the service reports to a caller.
+
+    ``details`` is put in the envelope's ``data`` field. It is not called
+    ``data`` because flask-restx treats exceptions with that attribute as its
+    own and would bypass our handler.
+    """
+
+    retcode: ClassVar[int] = RetCode.EXCEPTION
+    http_status: ClassVar[int] = 500
+
+    def __init__(self, message: str, details: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class InvalidInput(LineageError):
+    """A request field is missing, of the wrong type or out of range."""
+
+    retcode = RetCode.ARGUMENT_ERROR
+    http_status = 400
+
+
+class NotFound(LineageError):
+    """A table, job or route that the request names does not exist."""
+
+    retcode = RetCode.EXCEPTION
+    http_status = 404
+
+
+class Conflict(LineageError):
+    """The request contradicts the current state, for example a running job."""
+
+    retcode = RetCode.OPERATING_ERROR
+    http_status = 409
+
+
+class InsufficientResources(LineageError):
+    """A job asks for more cores or memory than an engine has free now."""
+
+    retcode = RetCode.OPERATING_ERROR
+    http_status = 409
+
+
+class BackendUnavailable(LineageError):
+    """Neo4j or Redis did not answer; the request may succeed on retry."""
+
+    retcode = RetCode.CONNECTION_ERROR
+    http_status = 503
+
+    def __init__(self, backend: str, reason: str) -> None:
+        super().__init__(
+            f"{backend} is unavailable: {reason}. "
+            "Retry in a few seconds; if it persists, check that "
+            f"{backend} is running (stack/stack.sh status).",
+            details={"backend": backend},
+        )
+        self.backend = backend
+
+
+class ConfigError(LineageError):
+    """The settings file or an environment override is missing or invalid."""
+
+    retcode = RetCode.EXCEPTION
+    http_status = 500

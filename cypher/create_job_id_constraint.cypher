@@ -1,0 +1,2 @@
+CREATE CONSTRAINT job_id IF NOT EXISTS
+FOR (job:Job) REQUIRE job.job_id IS UNIQUE

@@ -1,0 +1,1 @@
+"""Neo4j: the driver's lifecycle, the schema and the lineage repository."""

@@ -1,0 +1,99 @@
+"""Open, check and close the Neo4j driver.
+
+One :class:`Neo4jGraph` per process owns one driver, which pools connections
+and is safe to share between threads. Driver errors that mean "the server is
+not there" become :class:`BackendUnavailable`, so every caller reports an
+outage the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+import neo4j
+from neo4j.exceptions import AuthError, DriverError, Neo4jError, ServiceUnavailable
+
+from fate_lineage import cypher
+from fate_lineage.errors import BackendUnavailable
+
+if TYPE_CHECKING:
+    from fate_lineage.conf import Neo4jSettings
+
+log = logging.getLogger(__name__)
+
+BACKEND = "neo4j"
+
+SCHEMA_STATEMENTS = (
+    "create_table_key_constraint",
+    "create_job_id_constraint",
+    "create_task_key_constraint",
+    "create_job_status_index",
+)
+
+
+class Neo4jGraph:
+    """The process's Neo4j driver and the database it works in."""
+
+    def __init__(self, settings: Neo4jSettings) -> None:
+        self.uri = settings.uri
+        self.database = settings.database
+        self.driver = neo4j.GraphDatabase.driver(
+            settings.uri,
+            auth=(settings.user, settings.password),
+            connection_timeout=settings.connection_timeout,
+            connection_acquisition_timeout=settings.connection_timeout,
+            # Bound the driver's own retries of transient failures so that
+            # a request during an outage fails within a few seconds.
+            max_transaction_retry_time=settings.connection_timeout,
+        )
+        self._user = settings.user
+
+    def close(self) -> None:
+        self.driver.close()
+
+    def ping(self) -> dict[str, Any]:
+        """Return the server's name, version and edition, or raise if down."""
+        records = self.read("find_server_version")
+        return dict(records[0]) if records else {}
+
+    def read(self, statement: str, **parameters: Any) -> list[neo4j.Record]:
+        """Run a named read statement and return its records."""
+        return self._execute(statement, neo4j.RoutingControl.READ, parameters)
+
+    def write(self, statement: str, **parameters: Any) -> list[neo4j.Record]:
+        """Run a named write statement in a managed, retried transaction."""
+        return self._execute(statement, neo4j.RoutingControl.WRITE, parameters)
+
+    def apply_schema(self) -> None:
+        """Create the constraints and indexes; running it again changes nothing."""
+        for name in SCHEMA_STATEMENTS:
+            self.write(name)
+        log.info("neo4j schema applied at %s: %s", self.uri, ", ".join(SCHEMA_STATEMENTS))
+
+    def _execute(
+        self,
+        statement: str,
+        routing: neo4j.RoutingControl,
+        parameters: dict[str, Any],
+    ) -> list[neo4j.Record]:
+        try:
+            result = self.driver.execute_query(
+                cypher.load(statement),
+                parameters,
+                database_=self.database,
+                routing_=routing,
+            )
+        except AuthError as exc:
+            raise BackendUnavailable(
+                BACKEND,
+                f"authentication failed for user {self._user!r} at {self.uri}; "
+                "check neo4j.user and neo4j.password in the settings",
+            ) from exc
+        except (ServiceUnavailable, DriverError) as exc:
+            raise BackendUnavailable(BACKEND, f"{self.uri}: {exc}") from exc
+        except Neo4jError as exc:
+            if exc.is_retryable():
+                raise BackendUnavailable(BACKEND, f"{self.uri}: {exc.message}") from exc
+            raise
+        return list(result.records)

@@ -1,0 +1,1 @@
+"""Redis: the connection and the resource manager with its Lua scripts."""
