@@ -38,7 +38,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app = Flask(__name__)
     # flask-restx appends route suggestions to 404 messages; the envelope's
     # retmsg should stay one plain sentence.
-    app.config["ERROR_404_HELP"] = False
+    app.config["RESTX_ERROR_404_HELP"] = False
+    app.config["ERROR_INCLUDE_MESSAGE"] = False
     app.config["RESTX_MASK_SWAGGER"] = False
 
     api = Api(
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         doc="/docs/",
         catch_all_404s=True,
     )
+    # Probes sit at the root, where orchestrators look for them.
     api.add_namespace(health.ns, path="/")
     register_error_handlers(app, api)
 
@@ -60,6 +62,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         redis=open_redis(settings.redis),
     )
     app.extensions["fate_lineage"] = backends
+    app.extensions["fate_lineage.api"] = api
     atexit.register(backends.graph.close)
     log.info(
         "app created from %s: neo4j %s, redis %s",
@@ -68,3 +71,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         settings.redis.url,
     )
     return app
+
+
+def api_of(app: Flask) -> Api:
+    """Return the Flask-RESTX Api that ``create_app`` attached to ``app``."""
+    api: Api = app.extensions["fate_lineage.api"]
+    return api

@@ -36,8 +36,7 @@ def render_error(error: Exception) -> Response:
     if isinstance(error, HTTPException):
         status = error.code or 500
         retcode = _HTTP_RETCODES.get(status, RetCode.EXCEPTION)
-        message = f"{error.name}: {error.description}"
-        return envelope(retcode, message), status
+        return envelope(retcode, _describe_http_error(error)), status
     log.exception("%s %s failed unexpectedly", request.method, request.path)
     return (
         envelope(
@@ -46,6 +45,20 @@ def render_error(error: Exception) -> Response:
         ),
         500,
     )
+
+
+def _describe_http_error(error: HTTPException) -> str:
+    if error.code == 404:
+        return (
+            f"no endpoint at {request.path}; /swagger.json lists every endpoint "
+            "and /docs/ shows them"
+        )
+    if error.code == 405:
+        return (
+            f"{request.method} is not allowed on {request.path}; "
+            "/swagger.json lists the methods of every endpoint"
+        )
+    return f"{error.name}: {error.description}"
 
 
 def register_error_handlers(app: Flask, api: Api) -> None:

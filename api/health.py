@@ -12,14 +12,14 @@ from fate_lineage.readiness import check_backends
 ns = Namespace("health", description="Liveness and readiness probes")
 
 
-@ns.route("/healthz")
+@ns.route("healthz")
 class Health(Resource):
     def get(self) -> Response:
         """Report that the process is up; touches no backend."""
         return success({"status": "up"})
 
 
-@ns.route("/readyz")
+@ns.route("readyz")
 class Ready(Resource):
     @ns.response(200, "Neo4j and Redis both answer")
     @ns.response(503, "A backend is down; retmsg names it")
@@ -30,5 +30,5 @@ class Ready(Resource):
         down = [name for name, state in states.items() if not state["ready"]]
         if not down:
             return success(states, retmsg="ready")
-        reasons = "; ".join(states[name]["reason"] for name in down)
+        reasons = " ".join(states[name]["reason"] for name in down)
         return envelope(RetCode.CONNECTION_ERROR, f"not ready: {reasons}", states), 503

@@ -14,7 +14,9 @@ from fate_lineage.errors import RetCode
 TIMEOUT_SECONDS = 30
 
 
-def call(address: ServerAddress, method: str, path: str, body: Any = None) -> dict[str, Any]:
+def call(
+    address: ServerAddress, method: str, path: str, body: Any = None
+) -> dict[str, Any]:
     """Send one request and return its envelope; failures become envelopes too."""
     url = address.base_url + path
     try:

@@ -29,7 +29,7 @@ def main(argv: list[str]) -> int:
         return 1
     value: object = asdict(settings)
     for key in argv[1].split("."):
-        if not isinstance(value, dict) or key not in value and key not in _FILE_KEYS:
+        if not isinstance(value, dict) or (key not in value and key not in _FILE_KEYS):
             print(f"unknown setting {argv[1]!r}; {USAGE}", file=sys.stderr)
             return 2
         value = value[_FILE_KEYS.get(key, key)]

@@ -9,19 +9,17 @@ the key and, for an override, the variable.
 
 from __future__ import annotations
 
-import logging
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import yaml
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
 
 from fate_lineage.errors import ConfigError
-
-log = logging.getLogger(__name__)
 
 CONF_PATH_VARIABLE = "FATE_LINEAGE_CONF"
 OVERRIDE_PREFIX = "FATE_LINEAGE__"
@@ -238,7 +236,9 @@ def _parse_scalar(value: str) -> Any:
         return value
 
 
-def _set_nested(raw: dict[str, Any], path: list[str], value: Any, variable: str) -> None:
+def _set_nested(
+    raw: dict[str, Any], path: list[str], value: Any, variable: str
+) -> None:
     node = raw
     for key in path[:-1]:
         child = node.setdefault(key, {})

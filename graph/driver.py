@@ -8,7 +8,9 @@ outage the same way.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import neo4j
@@ -53,9 +55,17 @@ class Neo4jGraph:
         self.driver.close()
 
     def ping(self) -> dict[str, Any]:
-        """Return the server's name, version and edition, or raise if down."""
-        records = self.read("find_server_version")
-        return dict(records[0]) if records else {}
+        """Return the server's name, version and edition, or raise if down.
+
+        It runs in an auto-commit transaction, which the driver does not
+        retry, so a down server is reported within the connection timeout.
+        """
+        with (
+            self._translate_errors(),
+            self.driver.session(database=self.database) as session,
+        ):
+            record = session.run(cypher.load("find_server_version")).single()
+        return dict(record) if record is not None else {}
 
     def read(self, statement: str, **parameters: Any) -> list[neo4j.Record]:
         """Run a named read statement and return its records."""
@@ -69,7 +79,9 @@ class Neo4jGraph:
         """Create the constraints and indexes; running it again changes nothing."""
         for name in SCHEMA_STATEMENTS:
             self.write(name)
-        log.info("neo4j schema applied at %s: %s", self.uri, ", ".join(SCHEMA_STATEMENTS))
+        log.info(
+            "neo4j schema applied at %s: %s", self.uri, ", ".join(SCHEMA_STATEMENTS)
+        )
 
     def _execute(
         self,
@@ -77,13 +89,19 @@ class Neo4jGraph:
         routing: neo4j.RoutingControl,
         parameters: dict[str, Any],
     ) -> list[neo4j.Record]:
-        try:
+        with self._translate_errors():
             result = self.driver.execute_query(
                 cypher.load(statement),
                 parameters,
                 database_=self.database,
                 routing_=routing,
             )
+        return list(result.records)
+
+    @contextlib.contextmanager
+    def _translate_errors(self) -> Iterator[None]:
+        try:
+            yield
         except AuthError as exc:
             raise BackendUnavailable(
                 BACKEND,
@@ -91,9 +109,14 @@ class Neo4jGraph:
                 "check neo4j.user and neo4j.password in the settings",
             ) from exc
         except (ServiceUnavailable, DriverError) as exc:
-            raise BackendUnavailable(BACKEND, f"{self.uri}: {exc}") from exc
+            raise BackendUnavailable(BACKEND, f"{self.uri}: {_one_line(exc)}") from exc
         except Neo4jError as exc:
             if exc.is_retryable():
-                raise BackendUnavailable(BACKEND, f"{self.uri}: {exc.message}") from exc
+                raise BackendUnavailable(
+                    BACKEND, f"{self.uri}: {_one_line(exc)}"
+                ) from exc
             raise
-        return list(result.records)
+
+
+def _one_line(exc: Exception) -> str:
+    return " ".join(str(exc).split()).rstrip(".")

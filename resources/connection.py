@@ -34,7 +34,8 @@ def ping_redis(client: redis.Redis) -> dict[str, Any]:
             BACKEND, f"{_address(client)}: authentication failed; check redis.url"
         ) from exc
     except redis.RedisError as exc:
-        raise BackendUnavailable(BACKEND, f"{_address(client)}: {exc}") from exc
+        reason = str(exc).rstrip(".")
+        raise BackendUnavailable(BACKEND, f"{_address(client)}: {reason}") from exc
     return {
         "version": info.get("redis_version"),
         "aof_enabled": bool(persistence.get("aof_enabled")),

@@ -1,0 +1,151 @@
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from fate_lineage.api.app import create_app
+from fate_lineage.conf import Settings
+from fate_lineage.graph.driver import SCHEMA_STATEMENTS, Neo4jGraph
+
+EXPECTED_CONSTRAINTS = {"table_key", "job_id", "task_key"}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def with_redis_url(settings: Settings, url: str) -> Settings:
+    return dataclasses.replace(
+        settings, redis=dataclasses.replace(settings.redis, url=url)
+    )
+
+
+def with_neo4j_uri(settings: Settings, uri: str) -> Settings:
+    return dataclasses.replace(
+        settings, neo4j=dataclasses.replace(settings.neo4j, uri=uri)
+    )
+
+
+def test_readyz_reports_both_ready(
+    settings: Settings, graph: Neo4jGraph, redis_client
+) -> None:
+    response = create_app(settings).test_client().get("/readyz")
+    body = response.get_json()
+
+    assert response.status_code == 200
+    assert body["retcode"] == 0
+    assert body["data"]["neo4j"]["ready"] is True
+    assert body["data"]["neo4j"]["version"].startswith("5.26")
+    assert body["data"]["redis"]["ready"] is True
+    assert body["data"]["redis"]["aof_enabled"] is True
+
+
+def test_schema_apply_is_idempotent(graph: Neo4jGraph) -> None:
+    graph.apply_schema()
+    graph.apply_schema()
+
+    with graph.driver.session(database=graph.database) as session:
+        constraints = {record["name"] for record in session.run("SHOW CONSTRAINTS")}
+        indexes = {record["name"] for record in session.run("SHOW INDEXES")}
+    assert constraints >= EXPECTED_CONSTRAINTS
+    assert "job_status_created" in indexes
+    assert len(SCHEMA_STATEMENTS) == len(EXPECTED_CONSTRAINTS) + 1
+
+
+def test_readyz_names_neo4j_when_down(settings: Settings, redis_client) -> None:
+    down = with_neo4j_uri(settings, f"bolt://127.0.0.1:{free_port()}")
+
+    response = create_app(down).test_client().get("/readyz")
+    body = response.get_json()
+
+    assert response.status_code == 503
+    assert body["retcode"] == 105
+    assert body["retmsg"].startswith("not ready: neo4j is unavailable")
+    assert "redis is unavailable" not in body["retmsg"]
+    assert body["data"]["neo4j"]["ready"] is False
+    assert body["data"]["redis"]["ready"] is True
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """A Redis server of this test's own, so that stopping it harms nothing."""
+    server = shutil.which("redis-server")
+    assert server, "redis-server is not installed; run stack/stack.sh install"
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            server,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(tmp_path),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        time.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}/0", process
+    if process.poll() is None:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_readyz_names_redis_after_it_stops(
+    settings: Settings, graph, own_redis
+) -> None:
+    url, process = own_redis
+    client = create_app(with_redis_url(settings, url)).test_client()
+    assert client.get("/readyz").status_code == 200
+
+    process.terminate()
+    process.wait(timeout=10)
+    response = client.get("/readyz")
+    body = response.get_json()
+
+    assert response.status_code == 503
+    assert body["retmsg"].startswith("not ready: redis is unavailable")
+    assert url.removesuffix("/0") in body["retmsg"]
+    assert body["data"]["neo4j"]["ready"] is True
+
+
+def test_readiness_module_exit_codes(settings: Settings, graph, redis_client) -> None:
+    ready = subprocess.run(
+        [sys.executable, "-m", "fate_lineage.readiness", "neo4j"],
+        capture_output=True,
+        text=True,
+    )
+    environ = {
+        **os.environ,
+        "FATE_LINEAGE__REDIS__URL": f"redis://127.0.0.1:{free_port()}/0",
+    }
+    down = subprocess.run(
+        [sys.executable, "-m", "fate_lineage.readiness", "redis"],
+        capture_output=True,
+        text=True,
+        env=environ,
+    )
+
+    assert ready.returncode == 0, ready.stderr
+    assert down.returncode == 1
+    assert "redis is unavailable" in down.stderr

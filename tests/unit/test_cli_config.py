@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from fate_lineage.cli.config import load_address
+from fate_lineage.cli.main import flow
+from fate_lineage.conf.settings import default_conf_path
+
+
+@pytest.fixture
+def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setenv("FATE_LINEAGE_FLOW_CONFIG", str(tmp_path / "flow.json"))
+    monkeypatch.delenv("FATE_LINEAGE_FLOW_IP", raising=False)
+    monkeypatch.delenv("FATE_LINEAGE_FLOW_PORT", raising=False)
+    return CliRunner()
+
+
+def test_init_stores_address(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(flow, ["init", "--ip", "127.0.0.1", "--port", "9380"])
+    reply = json.loads(result.output)
+
+    assert result.exit_code == 0
+    assert reply["retcode"] == 0
+    assert reply["data"] == {"ip": "127.0.0.1", "port": 9380}
+    stored = json.loads((tmp_path / "flow.json").read_text(encoding="utf-8"))
+    assert stored == {"ip": "127.0.0.1", "port": 9380}
+
+
+def test_init_output_has_indent_four(runner: CliRunner) -> None:
+    result = runner.invoke(flow, ["init", "--ip", "127.0.0.1", "--port", "9380"])
+
+    assert result.output.startswith('{\n    "retcode": 0,')
+
+
+def test_init_reads_service_conf(runner: CliRunner) -> None:
+    result = runner.invoke(flow, ["init", "-c", str(default_conf_path())])
+
+    assert result.exit_code == 0
+    assert json.loads(result.output)["data"] == {"ip": "127.0.0.1", "port": 9380}
+
+
+@pytest.mark.parametrize("port", ["0", "70000", "http"])
+def test_init_rejects_invalid_port(runner: CliRunner, port: str) -> None:
+    result = runner.invoke(flow, ["init", "--ip", "127.0.0.1", "--port", port])
+
+    assert result.exit_code == 2
+    assert f"invalid port {port!r}" in result.output
+
+
+def test_init_without_address_is_usage_error(runner: CliRunner) -> None:
+    result = runner.invoke(flow, ["init", "--ip", "127.0.0.1"])
+
+    assert result.exit_code == 2
+    assert "give both --ip and --port" in result.output
+
+
+def test_command_without_init_says_how(runner: CliRunner) -> None:
+    result = runner.invoke(flow, ["server", "ready"])
+
+    assert result.exit_code == 2
+    assert "did you run flow init?" in result.output
+
+
+def test_environment_overrides_stored_port(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner.invoke(flow, ["init", "--ip", "127.0.0.1", "--port", "9380"])
+    monkeypatch.setenv("FATE_LINEAGE_FLOW_PORT", "9391")
+
+    assert load_address().port == 9391
+
+
+def test_corrupt_config_file_says_how(runner: CliRunner, tmp_path: Path) -> None:
+    (tmp_path / "flow.json").write_text("{not json", encoding="utf-8")
+
+    result = runner.invoke(flow, ["server", "ready"])
+
+    assert result.exit_code == 2
+    assert "Run `flow init` again" in result.output

@@ -1,0 +1,160 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fate_lineage.conf import load_settings
+from fate_lineage.conf.settings import default_conf_path
+from fate_lineage.errors import ConfigError
+
+PACKAGED = default_conf_path()
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "service_conf.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_packaged_file_loads() -> None:
+    settings = load_settings(PACKAGED, environ={})
+
+    assert settings.service.http_port == 9380
+    assert settings.default_computing_engine == "STANDALONE"
+    assert settings.dependent_distribution is False
+    assert set(settings.engines) == {"STANDALONE", "EGGROLL", "SPARK"}
+    assert settings.engines["SPARK"].nodes == 2
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "read"),
+    [
+        ("FATE_LINEAGE__FATEFLOW__HTTP_PORT", "9390", lambda s: s.service.http_port),
+        ("FATE_LINEAGE__NEO4J__PASSWORD", "s3cret", lambda s: s.neo4j.password),
+        (
+            "FATE_LINEAGE__DEPENDENT_DISTRIBUTION",
+            "true",
+            lambda s: s.dependent_distribution,
+        ),
+        (
+            "FATE_LINEAGE__FATE_ON_SPARK__SPARK__NODES",
+            "5",
+            lambda s: s.engines["SPARK"].nodes,
+        ),
+        (
+            "FATE_LINEAGE__REDIS__SOCKET_TIMEOUT",
+            "0.5",
+            lambda s: s.redis.socket_timeout,
+        ),
+    ],
+    ids=["port", "password", "distribution", "spark-nodes", "redis-timeout"],
+)
+def test_environment_overrides_key(variable, value, read) -> None:
+    settings = load_settings(PACKAGED, environ={variable: value})
+
+    assert str(read(settings)).lower() == value
+
+
+def test_override_of_wrong_type_names_key_and_variable() -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(PACKAGED, environ={"FATE_LINEAGE__FATEFLOW__HTTP_PORT": "abc"})
+
+    message = caught.value.message
+    assert "fateflow.http_port" in message
+    assert "'abc'" in message
+    assert "FATE_LINEAGE__FATEFLOW__HTTP_PORT" in message
+    assert str(PACKAGED) in message
+
+
+def test_override_of_unknown_key_is_rejected() -> None:
+    with pytest.raises(ConfigError, match=r"neo4j\.urix: Unknown field"):
+        load_settings(PACKAGED, environ={"FATE_LINEAGE__NEO4J__URIX": "bolt://x"})
+
+
+def test_missing_file_names_path(tmp_path: Path) -> None:
+    missing = tmp_path / "absent.yaml"
+
+    with pytest.raises(ConfigError, match="cannot read the settings file") as caught:
+        load_settings(missing, environ={})
+
+    assert str(missing) in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("fateflow: [", "not valid YAML"),
+        ("- a list\n", "top level must be a mapping"),
+        ("", "top level must be a mapping"),
+    ],
+    ids=["broken-yaml", "list", "empty"],
+)
+def test_malformed_file_is_rejected(tmp_path: Path, text: str, expected: str) -> None:
+    with pytest.raises(ConfigError, match=expected):
+        load_settings(write(tmp_path, text), environ={})
+
+
+def test_missing_section_is_named(tmp_path: Path) -> None:
+    text = PACKAGED.read_text(encoding="utf-8").replace("redis:", "redis_old:")
+
+    with pytest.raises(ConfigError, match="redis: Missing data for required field"):
+        load_settings(write(tmp_path, text), environ={})
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("http_port: 9380", "http_port: 70000", "fateflow.http_port"),
+        ("computing: standalone", "computing: flink", "default_engines.computing"),
+        ("cores_per_node: 16", "cores_per_node: 0", "fate_on_eggroll.clustermanager"),
+        ("uri: bolt://", "uri: http://", "neo4j.uri"),
+        ("url: redis://", "url: tcp://", "redis.url"),
+    ],
+    ids=["port-range", "engine", "cores", "neo4j-scheme", "redis-scheme"],
+)
+def test_invalid_value_is_named(
+    tmp_path: Path, old: str, new: str, expected: str
+) -> None:
+    text = PACKAGED.read_text(encoding="utf-8").replace(old, new)
+
+    with pytest.raises(ConfigError) as caught:
+        load_settings(write(tmp_path, text), environ={})
+
+    assert expected in caught.value.message
+
+
+def test_fate_flow_only_keys_are_ignored(tmp_path: Path) -> None:
+    # Keys a FATE Flow 1.7 service_conf.yaml carries beside ours.
+    fate_keys = """
+use_registry: false
+fateflow:
+  host: 127.0.0.1
+  http_port: 9380
+  grpc_port: 9360
+  proxy: rollsite
+fate_on_eggroll:
+  clustermanager:
+    cores_per_node: 16
+    nodes: 1
+  rollsite:
+    host: 127.0.0.1
+    port: 9370
+"""
+    base = PACKAGED.read_text(encoding="utf-8")
+    merged = fate_keys + "\n" + _drop_sections(base, {"fateflow", "fate_on_eggroll"})
+
+    settings = load_settings(write(tmp_path, merged), environ={})
+
+    assert settings.engines["EGGROLL"].cores_per_node == 16
+    assert settings.engines["EGGROLL"].memory_per_node == 0
+
+
+def _drop_sections(text: str, names: set[str]) -> str:
+    kept, skipping = [], False
+    for line in text.splitlines():
+        if line and not line[0].isspace() and not line.startswith("#"):
+            skipping = line.split(":")[0] in names
+        if not skipping:
+            kept.append(line)
+    return "\n".join(kept) + "\n"
