@@ -85,6 +85,10 @@ class BackendUnavailable(LineageError):
         self.backend = backend
 
 
+class BackendAuthFailed(BackendUnavailable):
+    """A backend rejected the configured credentials; retrying will not help."""
+
+
 class ConfigError(LineageError):
     """The settings file or an environment override is missing or invalid."""
 

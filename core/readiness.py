@@ -1,7 +1,8 @@
 """Check that Neo4j and Redis answer.
 
 ``/readyz`` and the local stack's start script share this check:
-``python -m fate_lineage.readiness neo4j`` exits 0 when Neo4j answers.
+``python -m fate_lineage.readiness neo4j`` exits 0 when Neo4j answers, 1 when
+it does not, and 3 when it rejects the credentials, which waiting cannot fix.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from fate_lineage.conf import load_settings
-from fate_lineage.errors import BackendUnavailable, ConfigError
+from fate_lineage.errors import BackendAuthFailed, BackendUnavailable, ConfigError
 from fate_lineage.graph.driver import Neo4jGraph
 from fate_lineage.resources.connection import open_redis, ping_redis
 
@@ -43,6 +44,9 @@ def main(argv: list[str]) -> int:
                 graph.close()
         else:
             print(ping_redis(open_redis(settings.redis)))
+    except BackendAuthFailed as exc:
+        print(exc.message, file=sys.stderr)
+        return 3
     except (BackendUnavailable, ConfigError) as exc:
         print(exc.message, file=sys.stderr)
         return 1

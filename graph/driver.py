@@ -14,10 +14,10 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import neo4j
-from neo4j.exceptions import AuthError, DriverError, Neo4jError, ServiceUnavailable
+from neo4j.exceptions import DriverError, Neo4jError, ServiceUnavailable
 
 from fate_lineage import cypher
-from fate_lineage.errors import BackendUnavailable
+from fate_lineage.errors import BackendAuthFailed, BackendUnavailable
 
 if TYPE_CHECKING:
     from fate_lineage.conf import Neo4jSettings
@@ -102,15 +102,17 @@ class Neo4jGraph:
     def _translate_errors(self) -> Iterator[None]:
         try:
             yield
-        except AuthError as exc:
-            raise BackendUnavailable(
-                BACKEND,
-                f"authentication failed for user {self._user!r} at {self.uri}; "
-                "check neo4j.user and neo4j.password in the settings",
-            ) from exc
         except (ServiceUnavailable, DriverError) as exc:
             raise BackendUnavailable(BACKEND, f"{self.uri}: {_one_line(exc)}") from exc
         except Neo4jError as exc:
+            # A wrong password and the rate limit after repeated failed
+            # logins both carry a Neo.ClientError.Security code.
+            if (exc.code or "").startswith("Neo.ClientError.Security."):
+                raise BackendAuthFailed(
+                    BACKEND,
+                    f"login as {self._user!r} at {self.uri} was rejected "
+                    f"({exc.code}); check neo4j.user and neo4j.password",
+                ) from exc
             if exc.is_retryable():
                 raise BackendUnavailable(
                     BACKEND, f"{self.uri}: {_one_line(exc)}"
