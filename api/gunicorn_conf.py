@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 from fate_lineage.conf import load_settings
+from fate_lineage.errors import BackendUnavailable
 from fate_lineage.graph.driver import Neo4jGraph
 
 _settings = load_settings()
@@ -22,12 +23,29 @@ timeout = 60
 
 
 def on_starting(server: Any) -> None:
-    """Apply the Neo4j schema once in the master, before workers fork."""
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    """Route logs to gunicorn's error log, then apply the Neo4j schema once.
+
+    Both happen in the master before workers fork, so every worker inherits
+    the handlers and none of them races another to create the schema.
+    """
+    _log_to_gunicorn_error_log(server)
     graph = Neo4jGraph(_settings.neo4j)
     try:
         graph.apply_schema()
+    except BackendUnavailable as exc:
+        server.log.error(
+            "API not started, the Neo4j schema is missing: %s", exc.message
+        )
+        raise SystemExit(1) from exc
     finally:
         graph.close()
+
+
+def _log_to_gunicorn_error_log(server: Any) -> None:
+    # Under --daemon, stderr goes nowhere, so the service's own loggers and the
+    # Neo4j driver's retry warnings share gunicorn's error log handlers.
+    for name, level in (("fate_lineage", logging.INFO), ("neo4j", logging.WARNING)):
+        logger = logging.getLogger(name)
+        logger.setLevel(level)
+        for handler in server.log.error_log.handlers:
+            logger.addHandler(handler)
