@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from flask import request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from fate_lineage.api.envelope import Response, envelope
+from fate_lineage.api.envelope import envelope
 from fate_lineage.errors import LineageError, RetCode
 
 if TYPE_CHECKING:
@@ -21,8 +21,10 @@ log = logging.getLogger(__name__)
 # and the retcode that FATE Flow clients expect for each kind.
 _HTTP_RETCODES = {400: RetCode.ARGUMENT_ERROR, 413: RetCode.ARGUMENT_ERROR}
 
+ErrorResponse = tuple[dict[str, Any], int, dict[str, str]]
 
-def render_error(error: Exception) -> Response:
+
+def render_error(error: Exception) -> ErrorResponse:
     """Turn any exception into the envelope; unexpected ones are logged once."""
     if isinstance(error, LineageError):
         log.info(
@@ -32,11 +34,15 @@ def render_error(error: Exception) -> Response:
             type(error).__name__,
             error.message,
         )
-        return envelope(error.retcode, error.message, error.details), error.http_status
+        body = envelope(error.retcode, error.message, error.details)
+        return body, error.http_status, {}
     if isinstance(error, HTTPException):
         status = error.code or 500
         retcode = _HTTP_RETCODES.get(status, RetCode.EXCEPTION)
-        return envelope(retcode, _describe_http_error(error)), status
+        headers = {}
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:
+            headers["Allow"] = ", ".join(sorted(error.valid_methods))
+        return envelope(retcode, _describe_http_error(error)), status, headers
     log.exception("%s %s failed unexpectedly", request.method, request.path)
     return (
         envelope(
@@ -44,6 +50,7 @@ def render_error(error: Exception) -> Response:
             "internal server error; the service log has the details",
         ),
         500,
+        {},
     )
 
 

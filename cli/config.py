@@ -7,8 +7,10 @@ FATE_LINEAGE_FLOW_IP and FATE_LINEAGE_FLOW_PORT override what the file holds.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +19,11 @@ import click
 CONFIG_FILE_VARIABLE = "FATE_LINEAGE_FLOW_CONFIG"
 IP_VARIABLE = "FATE_LINEAGE_FLOW_IP"
 PORT_VARIABLE = "FATE_LINEAGE_FLOW_PORT"
+
+# Dot-separated labels of letters, digits and hyphens (RFC 1123).
+_HOST_NAME = re.compile(
+    r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*"
+)
 
 
 @dataclass(frozen=True)
@@ -41,11 +48,17 @@ def config_path() -> Path:
 def save_address(address: ServerAddress) -> Path:
     """Write the address to the user config file and return the file's path."""
     path = config_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(
-        json.dumps({"ip": address.ip, "port": address.port}, indent=4) + "\n",
-        encoding="utf-8",
-    )
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(
+            json.dumps({"ip": address.ip, "port": address.port}, indent=4) + "\n",
+            encoding="utf-8",
+        )
+    except OSError as exc:
+        raise click.UsageError(
+            f"cannot write {path}: {exc.strerror}. Set {CONFIG_FILE_VARIABLE} "
+            "to a writable file path."
+        ) from exc
     return path
 
 
@@ -60,7 +73,26 @@ def load_address() -> ServerAddress:
             "Run `flow init --ip IP --port PORT`, or set "
             f"{IP_VARIABLE} and {PORT_VARIABLE}."
         )
-    return ServerAddress(str(ip), parse_port(port, source=PORT_VARIABLE))
+    ip_source = IP_VARIABLE if os.environ.get(IP_VARIABLE) else str(config_path())
+    port_source = PORT_VARIABLE if os.environ.get(PORT_VARIABLE) else str(config_path())
+    return ServerAddress(
+        parse_host(ip, source=ip_source), parse_port(port, source=port_source)
+    )
+
+
+def parse_host(value: object, source: str) -> str:
+    """Return a host name or IP address, or raise a UsageError naming ``source``."""
+    text = str(value).strip()
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        pass
+    if not _HOST_NAME.fullmatch(text):
+        raise click.UsageError(
+            f"invalid server address {value!r} in {source}: give a host name or "
+            "an IP address without scheme or port, e.g. 127.0.0.1"
+        )
+    return text
 
 
 def parse_port(value: object, source: str) -> int:

@@ -29,6 +29,11 @@ def call(
         )
     except requests.Timeout:
         return _failure(f"no response from {url} within {TIMEOUT_SECONDS} s")
+    except requests.RequestException as exc:
+        return _failure(
+            f"request to {url} failed: {_root_cause(exc)}. Check the address "
+            "that `flow init` stored."
+        )
     try:
         reply = response.json()
     except ValueError:

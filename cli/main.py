@@ -12,6 +12,7 @@ from fate_lineage.cli import http
 from fate_lineage.cli.config import (
     ServerAddress,
     load_address,
+    parse_host,
     parse_port,
     save_address,
 )
@@ -39,10 +40,16 @@ def init(ip: str | None, port: str | None, service_conf_path: Path | None) -> No
     Example: flow init --ip 127.0.0.1 --port 9380
     """
     if service_conf_path is not None:
+        if ip or port:
+            raise click.UsageError(
+                "give either -c SERVICE_CONF_PATH or --ip and --port"
+            )
         ip, port = _address_from_service_conf(service_conf_path)
     if not ip or not port:
         raise click.UsageError("give both --ip and --port, or -c SERVICE_CONF_PATH")
-    address = ServerAddress(ip, parse_port(port, source="--port"))
+    address = ServerAddress(
+        parse_host(ip, source="--ip"), parse_port(port, source="--port")
+    )
     path = save_address(address)
     http.echo_and_exit(
         {
@@ -67,10 +74,17 @@ def ready() -> None:
 
 def _address_from_service_conf(path: Path) -> tuple[str, str]:
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        section = document["fateflow"]
-        return str(section["host"]), str(section["http_port"])
-    except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise click.UsageError(f"cannot read {path}: {exc}") from exc
+    section = document.get("fateflow") if isinstance(document, dict) else None
+    if (
+        not isinstance(section, dict)
+        or "host" not in section
+        or "http_port" not in section
+    ):
         raise click.UsageError(
-            f"{path}: cannot read fateflow.host and fateflow.http_port ({exc!r})"
-        ) from exc
+            f"{path} has no fateflow.host and fateflow.http_port; "
+            "give --ip and --port instead"
+        )
+    return str(section["host"]), str(section["http_port"])

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from fate_lineage.conf.schema import ENGINE_SECTIONS
 from fate_lineage.conf.settings import (
-    ENGINE_ENTRANCES,
     EngineNodes,
     Neo4jSettings,
     RedisSettings,
@@ -13,7 +13,7 @@ from fate_lineage.conf.settings import (
 )
 
 __all__ = [
-    "ENGINE_ENTRANCES",
+    "ENGINE_SECTIONS",
     "EngineNodes",
     "Neo4jSettings",
     "RedisSettings",

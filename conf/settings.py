@@ -10,6 +10,7 @@ the key and, for an override, the variable.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -17,19 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
+from marshmallow import ValidationError
 
+from fate_lineage.conf.schema import ENGINE_SECTIONS, SettingsSchema, known_keys
 from fate_lineage.errors import ConfigError
 
 CONF_PATH_VARIABLE = "FATE_LINEAGE_CONF"
 OVERRIDE_PREFIX = "FATE_LINEAGE__"
-
-# Computing engine name -> (section in the file, engine group in the section).
-ENGINE_ENTRANCES: dict[str, tuple[str, str]] = {
-    "STANDALONE": ("fate_on_standalone", "standalone"),
-    "EGGROLL": ("fate_on_eggroll", "clustermanager"),
-    "SPARK": ("fate_on_spark", "spark"),
-}
 
 
 @dataclass(frozen=True)
@@ -75,94 +70,6 @@ class Settings:
     redis: RedisSettings
 
 
-def _port() -> fields.Integer:
-    return fields.Integer(required=True, validate=validate.Range(1, 65535))
-
-
-class _EngineNodesSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE  # FATE's engine groups carry keys we do not use.
-
-    cores_per_node = fields.Integer(required=True, validate=validate.Range(min=1))
-    nodes = fields.Integer(required=True, validate=validate.Range(min=1))
-    memory_per_node = fields.Integer(load_default=0, validate=validate.Range(min=0))
-
-
-def _engine_section(group: str) -> fields.Nested:
-    section = Schema.from_dict(
-        {group: fields.Nested(_EngineNodesSchema, required=True)},
-        name=f"{group}_section",
-    )
-    return fields.Nested(section(unknown=EXCLUDE), required=True)
-
-
-class _ServiceSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE  # FATE Flow's grpc_port, proxy and others.
-
-    host = fields.String(required=True, validate=validate.Length(min=1))
-    http_port = _port()
-
-
-class _DefaultEnginesSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE  # federation and storage engines are not used here.
-
-    computing = fields.String(
-        required=True,
-        validate=validate.OneOf([name.lower() for name in ENGINE_ENTRANCES]),
-    )
-
-
-class _Neo4jSchema(Schema):
-    class Meta:
-        unknown = RAISE
-
-    uri = fields.String(
-        required=True,
-        validate=validate.Regexp(
-            r"^(bolt|neo4j)(\+s|\+ssc)?://",
-            error="must start with bolt://, neo4j:// or their +s/+ssc forms",
-        ),
-    )
-    user = fields.String(required=True, validate=validate.Length(min=1))
-    password = fields.String(required=True)
-    database = fields.String(load_default="neo4j")
-    connection_timeout = fields.Float(
-        load_default=3.0, validate=validate.Range(min=0.1, max=300)
-    )
-
-
-class _RedisSchema(Schema):
-    class Meta:
-        unknown = RAISE
-
-    url = fields.String(
-        required=True,
-        validate=validate.Regexp(
-            r"^(redis|rediss|unix)://",
-            error="must start with redis://, rediss:// or unix://",
-        ),
-    )
-    socket_timeout = fields.Float(
-        load_default=2.0, validate=validate.Range(min=0.1, max=300)
-    )
-
-
-class _SettingsSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE  # Other sections of a FATE Flow file are ignored.
-
-    dependent_distribution = fields.Boolean(load_default=False)
-    fateflow = fields.Nested(_ServiceSchema, required=True)
-    default_engines = fields.Nested(_DefaultEnginesSchema, required=True)
-    fate_on_standalone = _engine_section("standalone")
-    fate_on_eggroll = _engine_section("clustermanager")
-    fate_on_spark = _engine_section("spark")
-    neo4j = fields.Nested(_Neo4jSchema, required=True)
-    redis = fields.Nested(_RedisSchema, required=True)
-
-
 def default_conf_path() -> Path:
     """Return the file named by FATE_LINEAGE_CONF, else the packaged one."""
     configured = os.environ.get(CONF_PATH_VARIABLE)
@@ -181,12 +88,12 @@ def load_settings(
     raw = _read_yaml(conf_path)
     overrides = _apply_overrides(raw, os.environ if environ is None else environ)
     try:
-        loaded = _SettingsSchema().load(raw)
+        loaded = SettingsSchema().load(raw)
     except ValidationError as exc:
         problems = _describe(exc.messages, raw, overrides)
         raise ConfigError(
-            f"{conf_path}: invalid settings: {problems}. The packaged "
-            "conf/service_conf.yaml lists every key with its default."
+            f"{conf_path}: invalid settings: {problems}. The repository's "
+            "conf/service_conf.yaml shows every key with a working value."
         ) from exc
     return _build(str(conf_path), loaded)
 
@@ -204,6 +111,11 @@ def _read_yaml(conf_path: Path) -> dict[str, Any]:
         document = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ConfigError(f"{conf_path}: not valid YAML: {exc}") from exc
+    if document is None:
+        raise ConfigError(
+            f"{conf_path}: the file is empty; copy conf/service_conf.yaml "
+            "from the repository as a start"
+        )
     if not isinstance(document, dict):
         raise ConfigError(
             f"{conf_path}: the top level must be a mapping of sections, "
@@ -215,25 +127,22 @@ def _read_yaml(conf_path: Path) -> dict[str, Any]:
 def _apply_overrides(raw: dict[str, Any], environ: Mapping[str, str]) -> dict[str, str]:
     """Write each FATE_LINEAGE__ variable into ``raw``; map keys to variables."""
     applied: dict[str, str] = {}
+    keys = known_keys()
     for variable in sorted(environ):
         if not variable.startswith(OVERRIDE_PREFIX):
             continue
-        path = variable[len(OVERRIDE_PREFIX) :].lower().split("__")
-        if not all(path):
+        key = variable[len(OVERRIDE_PREFIX) :].lower().replace("__", ".")
+        if key not in keys:
             raise ConfigError(
-                f"{variable}: empty key in the variable name; separate levels "
-                "with exactly two underscores, e.g. FATE_LINEAGE__NEO4J__URI"
+                f"{variable} names the setting {key!r}, which does not exist. "
+                "Separate levels with two underscores, as in "
+                "FATE_LINEAGE__NEO4J__URI; conf/service_conf.yaml lists the keys."
             )
-        _set_nested(raw, path, _parse_scalar(environ[variable]), variable)
-        applied[".".join(path)] = variable
+        # The value stays a string: the schema converts numbers and booleans,
+        # and a password such as 12345678 or "yes" is kept as written.
+        _set_nested(raw, key.split("."), environ[variable], variable)
+        applied[key] = variable
     return applied
-
-
-def _parse_scalar(value: str) -> Any:
-    try:
-        return yaml.safe_load(value) if value else value
-    except yaml.YAMLError:
-        return value
 
 
 def _set_nested(
@@ -256,9 +165,23 @@ def _describe(messages: Any, raw: dict[str, Any], overrides: Mapping[str, str]) 
     for key, text in _flatten(messages):
         origin = f", set by {overrides[key]}" if key in overrides else ""
         found, value = _lookup(raw, key.split("."))
-        got = f" (got {value!r}{origin})" if found else ""
+        got = f" (got {_shown(key, value)}{origin})" if found else ""
         problems.append(f"{key}: {text.rstrip('.')}{got}")
     return "; ".join(problems)
+
+
+def _shown(key: str, value: Any) -> str:
+    """Return the value for an error message, with secrets hidden."""
+    if key.endswith("password"):
+        return "a hidden value"
+    if isinstance(value, str):
+        return repr(redact_url(value))
+    return repr(value)
+
+
+def redact_url(url: str) -> str:
+    """Return the URL with any user and password replaced by ``***``."""
+    return re.sub(r"^([a-z][a-z0-9+.-]*://)[^/@]*@", r"\1***@", url)
 
 
 def _lookup(raw: dict[str, Any], path: list[str]) -> tuple[bool, Any]:
@@ -286,7 +209,7 @@ def _flatten(messages: Any, prefix: str = "") -> list[tuple[str, str]]:
 def _build(source: str, loaded: dict[str, Any]) -> Settings:
     engines = {
         name: EngineNodes(**loaded[section][group])
-        for name, (section, group) in ENGINE_ENTRANCES.items()
+        for name, (section, group) in ENGINE_SECTIONS.items()
     }
     return Settings(
         source=source,

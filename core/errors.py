@@ -85,8 +85,20 @@ class BackendUnavailable(LineageError):
         self.backend = backend
 
 
-class BackendAuthFailed(BackendUnavailable):
-    """A backend rejected the configured credentials; retrying will not help."""
+class BackendMisconfigured(BackendUnavailable):
+    """A backend answered but rejected the settings, such as a wrong password.
+
+    Retrying with the same settings cannot help, so the message says which
+    setting to check instead of suggesting a retry.
+    """
+
+    def __init__(self, backend: str, reason: str) -> None:
+        LineageError.__init__(
+            self,
+            f"{backend} rejected the service's settings: {reason}",
+            details={"backend": backend},
+        )
+        self.backend = backend
 
 
 class ConfigError(LineageError):

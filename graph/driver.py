@@ -17,7 +17,7 @@ import neo4j
 from neo4j.exceptions import DriverError, Neo4jError, ServiceUnavailable
 
 from fate_lineage import cypher
-from fate_lineage.errors import BackendAuthFailed, BackendUnavailable
+from fate_lineage.errors import BackendMisconfigured, BackendUnavailable
 
 if TYPE_CHECKING:
     from fate_lineage.conf import Neo4jSettings
@@ -58,7 +58,9 @@ class Neo4jGraph:
         """Return the server's name, version and edition, or raise if down.
 
         It runs in an auto-commit transaction, which the driver does not
-        retry, so a down server is reported within the connection timeout.
+        retry, so a refused connection is reported at once. A server that
+        accepts and then stops answering can block it: callers that need a
+        deadline, such as ``/readyz``, wait on it from another thread.
         """
         with (
             self._translate_errors(),
@@ -107,11 +109,18 @@ class Neo4jGraph:
         except Neo4jError as exc:
             # A wrong password and the rate limit after repeated failed
             # logins both carry a Neo.ClientError.Security code.
-            if (exc.code or "").startswith("Neo.ClientError.Security."):
-                raise BackendAuthFailed(
+            code = exc.code or ""
+            if code.startswith("Neo.ClientError.Security."):
+                raise BackendMisconfigured(
                     BACKEND,
                     f"login as {self._user!r} at {self.uri} was rejected "
-                    f"({exc.code}); check neo4j.user and neo4j.password",
+                    f"({code}); check neo4j.user and neo4j.password",
+                ) from exc
+            if code == "Neo.ClientError.Database.DatabaseNotFound":
+                raise BackendMisconfigured(
+                    BACKEND,
+                    f"{self.uri} has no database {self.database!r}; check "
+                    "neo4j.database (Neo4j Community serves only one, `neo4j`)",
                 ) from exc
             if exc.is_retryable():
                 raise BackendUnavailable(

@@ -112,13 +112,13 @@ cmd_install() {
 # Print one service setting, read exactly as the service reads it.
 setting() {
   "$VENV/bin/python" -m fate_lineage.conf get "$1" ||
-    die "could not read the setting $1 (the reason is above); fix the settings file or its FATE_LINEAGE__ override"
+    die "could not read the service settings (the reason is above); fix the settings file or the FATE_LINEAGE__ variable it names"
 }
 
 # Print the host:port part of URL, without scheme, credentials or path.
 url_authority() {
   local authority=${1#*://}
-  authority=${authority%%/*}
+  authority=${authority%%[/?#]*}
   printf '%s\n' "${authority##*@}"
 }
 
@@ -190,12 +190,14 @@ check_stack_options() {
   if [[ ! $NEO4J_HEAP =~ ^[0-9]+[kKmMgG]$ ]]; then
     die "FATE_LINEAGE_NEO4J_HEAP is '$NEO4J_HEAP', which is not a Java heap size; use a number with k, m or g, such as 1g or 768m"
   fi
-  if [[ ! $NEO4J_HTTP_PORT =~ ^[0-9]+$ ]] ||
-    ((NEO4J_HTTP_PORT < 1 || NEO4J_HTTP_PORT > 65535)); then
+  # The patterns bound the digits before bash does arithmetic on them, because
+  # bash reads a leading 0 as octal and wraps numbers past 2^63.
+  if [[ ! $NEO4J_HTTP_PORT =~ ^[1-9][0-9]{0,4}$ ]] ||
+    ((NEO4J_HTTP_PORT > 65535)); then
     die "FATE_LINEAGE_NEO4J_HTTP_PORT is '$NEO4J_HTTP_PORT', which is not a TCP port; use a number from 1 to 65535, such as 7474"
   fi
-  if [[ ! $NEO4J_START_TIMEOUT =~ ^[0-9]+$ ]]; then
-    die "FATE_LINEAGE_NEO4J_START_TIMEOUT is '$NEO4J_START_TIMEOUT', which is not a whole number of seconds; use one such as 120"
+  if [[ ! $NEO4J_START_TIMEOUT =~ ^[1-9][0-9]{0,5}$ ]]; then
+    die "FATE_LINEAGE_NEO4J_START_TIMEOUT is '$NEO4J_START_TIMEOUT', which is not a whole number of seconds from 1 to 999999; use one such as 120"
   fi
 }
 

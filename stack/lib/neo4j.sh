@@ -51,6 +51,8 @@ write_neo4j_conf() {
 
 # Set the password of the user neo4j, which Neo4j only accepts before the
 # first start has created the databases.
+# NOTE: the password is an argument of the java command, so other local users
+# can read it in the process list for the second this command runs.
 set_initial_password() {
   local output
   [[ -d $NEO4J_DIR/data/databases ]] && return
@@ -101,10 +103,10 @@ wait_for_neo4j() {
     "$VENV/bin/python" -m fate_lineage.readiness neo4j >/dev/null \
       2>"$reason_file" || status=$?
     ((status == 0)) && return
-    # Exit status 3: Neo4j answered but rejected the login.
+    # Exit status 3: Neo4j answered but rejected the login or the database name.
     if ((status == 3)); then
       warn "$(<"$reason_file")"
-      die "neo4j: the login was rejected, so neo4j.password probably changed after the first start; run 'stack/stack.sh stop', delete $NEO4J_DIR/data, then start again"
+      die "neo4j: Neo4j rejected the settings (the reason is above). If neo4j.password changed after the first start, set it back to the password Neo4j was first started with; to start over with an empty graph instead, run 'stack/stack.sh stop neo4j' and delete $NEO4J_DIR/data"
     fi
     if ! is_our_process "$pid" "${COMMAND_PATTERN[neo4j]}"; then
       show_log_tail "$log" 50

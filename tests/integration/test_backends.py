@@ -3,6 +3,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -77,6 +78,11 @@ def test_readyz_names_neo4j_when_down(settings: Settings, redis_client) -> None:
     assert body["data"]["redis"]["ready"] is True
 
 
+def accepts_connections(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
 @pytest.fixture
 def own_redis(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """A Redis server of this test's own, so that stopping it harms nothing."""
@@ -100,10 +106,10 @@ def own_redis(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
         stdout=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                break
+    while not accepts_connections(port):
+        if time.monotonic() > deadline or process.poll() is not None:
+            process.kill()
+            pytest.fail(f"the test's own redis-server on port {port} did not start")
         time.sleep(0.05)
     yield f"redis://127.0.0.1:{port}/0", process
     if process.poll() is None:
@@ -149,3 +155,41 @@ def test_readiness_module_exit_codes(settings: Settings, graph, redis_client) ->
     assert ready.returncode == 0, ready.stderr
     assert down.returncode == 1
     assert "redis is unavailable" in down.stderr
+
+
+def stack_pid(service_dir: str, pid_file: str) -> int:
+    repo = Path(__file__).resolve().parents[2]
+    state = Path(os.environ.get("FATE_LINEAGE_STATE", repo / ".state"))
+    return int((state / service_dir / pid_file).read_text(encoding="utf-8"))
+
+
+def test_readyz_deadline_when_neo4j_freezes(settings: Settings, graph) -> None:
+    # A frozen server keeps its pooled connections open but never replies,
+    # which no socket timeout of the driver catches.
+    client = create_app(settings).test_client()
+    assert client.get("/readyz").status_code == 200
+    neo4j_pid = stack_pid("neo4j", "neo4j.pid")
+
+    os.kill(neo4j_pid, signal.SIGSTOP)
+    try:
+        began = time.monotonic()
+        response = client.get("/readyz")
+        waited = time.monotonic() - began
+    finally:
+        os.kill(neo4j_pid, signal.SIGCONT)
+    body = response.get_json()
+
+    assert response.status_code == 503
+    assert body["data"]["neo4j"]["reason"].startswith("neo4j is unavailable: no reply")
+    assert body["data"]["redis"]["ready"] is True
+    assert waited < settings.neo4j.connection_timeout + 2
+    assert wait_until_ready(client), "readyz did not recover after SIGCONT"
+
+
+def wait_until_ready(client, seconds: float = 30) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if client.get("/readyz").status_code == 200:
+            return True
+        time.sleep(0.5)
+    return False

@@ -99,6 +99,18 @@ def test_routing_error_uses_envelope(client, method, path, status, expected) -> 
     assert "message" not in body
 
 
+def test_wrong_method_lists_allowed(client) -> None:
+    response = client.post("/healthz")
+
+    assert response.headers["Allow"] == "GET, HEAD, OPTIONS"
+
+
+def test_flask_404_keeps_envelope_order(client) -> None:
+    response = client.get("/")
+
+    assert list(response.get_json()) == ["retcode", "retmsg", "data"]
+
+
 def test_healthz_touches_no_backend(client) -> None:
     body = client.get("/healthz").get_json()
 
@@ -109,6 +121,11 @@ def test_openapi_document_lists_probes(client) -> None:
     document = client.get("/swagger.json").get_json()
 
     assert {"/healthz", "/readyz"} <= set(document["paths"])
+    assert set(document["definitions"]["Envelope"]["properties"]) == {
+        "retcode",
+        "retmsg",
+        "data",
+    }
 
 
 def test_swagger_ui_is_served(client) -> None:

@@ -81,3 +81,67 @@ def test_corrupt_config_file_says_how(runner: CliRunner, tmp_path: Path) -> None
 
     assert result.exit_code == 2
     assert "Run `flow init` again" in result.output
+
+
+@pytest.mark.parametrize("ip", ["bad host", "127.0.0.1:9380", "http://127.0.0.1", ""])
+def test_init_rejects_invalid_ip(runner: CliRunner, ip: str) -> None:
+    result = runner.invoke(flow, ["init", "--ip", ip, "--port", "9380"])
+
+    assert result.exit_code == 2
+    assert "--ip" in result.output or "give both" in result.output
+
+
+@pytest.mark.parametrize("ip", ["::1", "localhost", "flow.example.org"])
+def test_init_accepts_host_forms(runner: CliRunner, ip: str) -> None:
+    result = runner.invoke(flow, ["init", "--ip", ip, "--port", "9380"])
+
+    assert result.exit_code == 0
+    assert load_address().ip == ip
+
+
+def test_ipv6_address_is_bracketed(runner: CliRunner) -> None:
+    runner.invoke(flow, ["init", "--ip", "::1", "--port", "9380"])
+
+    assert load_address().base_url == "http://[::1]:9380"
+
+
+def test_init_reports_unwritable_config(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FATE_LINEAGE_FLOW_CONFIG", str(tmp_path))
+
+    result = runner.invoke(flow, ["init", "--ip", "127.0.0.1", "--port", "9380"])
+
+    assert result.exit_code == 2
+    assert f"cannot write {tmp_path}" in result.output
+    assert "FATE_LINEAGE_FLOW_CONFIG" in result.output
+
+
+def test_bad_stored_port_names_file(runner: CliRunner, tmp_path: Path) -> None:
+    config = tmp_path / "flow.json"
+    config.write_text('{"ip": "127.0.0.1", "port": 99999}', encoding="utf-8")
+
+    result = runner.invoke(flow, ["server", "ready"])
+
+    assert result.exit_code == 2
+    assert f"invalid port 99999 in {config}" in result.output
+
+
+def test_init_rejects_conf_with_ip(runner: CliRunner) -> None:
+    args = ["init", "-c", str(default_conf_path()), "--ip", "127.0.0.1"]
+
+    result = runner.invoke(flow, args)
+
+    assert result.exit_code == 2
+    assert "either -c SERVICE_CONF_PATH or --ip and --port" in result.output
+
+
+def test_init_reports_broken_service_conf(runner: CliRunner, tmp_path: Path) -> None:
+    broken = tmp_path / "service_conf.yaml"
+    broken.write_text("fateflow: [", encoding="utf-8")
+
+    result = runner.invoke(flow, ["init", "-c", str(broken)])
+
+    assert result.exit_code == 2
+    assert f"cannot read {broken}" in result.output
+    assert "object at 0x" not in result.output

@@ -67,9 +67,79 @@ def test_override_of_wrong_type_names_key_and_variable() -> None:
     assert str(PACKAGED) in message
 
 
-def test_override_of_unknown_key_is_rejected() -> None:
-    with pytest.raises(ConfigError, match=r"neo4j\.urix: Unknown field"):
-        load_settings(PACKAGED, environ={"FATE_LINEAGE__NEO4J__URIX": "bolt://x"})
+@pytest.mark.parametrize(
+    "variable",
+    [
+        "FATE_LINEAGE__NEO4J__URIX",
+        "FATE_LINEAGE__FATEFLOW__HTTP_PROT",
+        "FATE_LINEAGE__BOGUS__X",
+        "FATE_LINEAGE__FATEFLOW___HTTP_PORT",
+        "FATE_LINEAGE__FATEFLOW__GRPC_PORT",
+    ],
+)
+def test_override_of_unknown_key_is_rejected(variable: str) -> None:
+    with pytest.raises(ConfigError, match="does not exist") as caught:
+        load_settings(PACKAGED, environ={variable: "1"})
+
+    assert variable in caught.value.message
+
+
+@pytest.mark.parametrize(
+    "password", ["12345678", "yes", "#secret", "2024-01-01", "0123"]
+)
+def test_override_keeps_password_as_written(password: str) -> None:
+    environ = {"FATE_LINEAGE__NEO4J__PASSWORD": password}
+
+    assert load_settings(PACKAGED, environ=environ).neo4j.password == password
+
+
+@pytest.mark.parametrize("value", ["9380.7", "2.9e3", "true", " "])
+def test_override_rejects_non_whole_port(value: str) -> None:
+    environ = {"FATE_LINEAGE__FATEFLOW__HTTP_PORT": value}
+
+    with pytest.raises(ConfigError, match=r"fateflow\.http_port: Not a valid integer"):
+        load_settings(PACKAGED, environ=environ)
+
+
+def test_fractional_nodes_in_file_are_rejected(tmp_path: Path) -> None:
+    text = PACKAGED.read_text(encoding="utf-8").replace("nodes: 2", "nodes: 2.9")
+
+    with pytest.raises(ConfigError, match=r"fate_on_spark\.spark\.nodes"):
+        load_settings(write(tmp_path, text), environ={})
+
+
+def test_error_hides_password(tmp_path: Path) -> None:
+    text = PACKAGED.read_text(encoding="utf-8").replace(
+        "password: fate-lineage-local", "password: 12345678"
+    )
+
+    with pytest.raises(ConfigError) as caught:
+        load_settings(write(tmp_path, text), environ={})
+
+    assert "12345678" not in caught.value.message
+    assert (
+        "neo4j.password: Not a string; put the password in quotes"
+        in caught.value.message
+    )
+
+
+def test_error_hides_url_credentials() -> None:
+    environ = {"FATE_LINEAGE__REDIS__URL": "tcp://user:topsecret@127.0.0.1:6379"}
+
+    with pytest.raises(ConfigError) as caught:
+        load_settings(PACKAGED, environ=environ)
+
+    assert "topsecret" not in caught.value.message
+    assert "tcp://***@127.0.0.1:6379" in caught.value.message
+
+
+def test_blank_host_is_rejected() -> None:
+    environ = {"FATE_LINEAGE__FATEFLOW__HOST": " "}
+
+    with pytest.raises(
+        ConfigError, match=r"fateflow\.host: must not be empty or blank"
+    ):
+        load_settings(PACKAGED, environ=environ)
 
 
 def test_missing_file_names_path(tmp_path: Path) -> None:
@@ -86,7 +156,7 @@ def test_missing_file_names_path(tmp_path: Path) -> None:
     [
         ("fateflow: [", "not valid YAML"),
         ("- a list\n", "top level must be a mapping"),
-        ("", "top level must be a mapping"),
+        ("", "the file is empty"),
     ],
     ids=["broken-yaml", "list", "empty"],
 )

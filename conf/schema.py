@@ -1,0 +1,149 @@
+"""marshmallow schemas of ``service_conf.yaml``.
+
+Sections that FATE Flow's file also has ignore keys that only FATE Flow uses,
+so its sections can be copied over. The sections this service adds reject
+unknown keys, which catches typos.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
+
+# Computing engine name -> (section in the file, engine group in the section),
+# as FATE Flow 1.7 lays them out.
+ENGINE_SECTIONS: dict[str, tuple[str, str]] = {
+    "STANDALONE": ("fate_on_standalone", "standalone"),
+    "EGGROLL": ("fate_on_eggroll", "clustermanager"),
+    "SPARK": ("fate_on_spark", "spark"),
+}
+
+_WHOLE_NUMBER = re.compile(r"[+-]?\d+")
+
+
+class WholeNumber(fields.Integer):
+    """An integer that rejects fractions such as 2.9 instead of truncating them."""
+
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Any, **kwargs: Any
+    ) -> Any:
+        fractional = isinstance(value, float) and not value.is_integer()
+        malformed = isinstance(value, str) and not _WHOLE_NUMBER.fullmatch(
+            value.strip()
+        )
+        if fractional or malformed or isinstance(value, bool):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+def _text(**kwargs: Any) -> fields.String:
+    """A string that must contain more than whitespace."""
+    return fields.String(
+        validate=validate.Regexp(r"\S", error="must not be empty or blank"), **kwargs
+    )
+
+
+def _port() -> WholeNumber:
+    return WholeNumber(required=True, validate=validate.Range(1, 65535))
+
+
+def _seconds(default: float) -> fields.Float:
+    return fields.Float(load_default=default, validate=validate.Range(min=0.1, max=300))
+
+
+class _EngineNodesSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE  # FATE's engine groups carry keys such as `home`.
+
+    cores_per_node = WholeNumber(required=True, validate=validate.Range(min=1))
+    nodes = WholeNumber(required=True, validate=validate.Range(min=1))
+    memory_per_node = WholeNumber(load_default=0, validate=validate.Range(min=0))
+
+
+def _engine_section(group: str) -> fields.Nested:
+    section = Schema.from_dict(
+        {group: fields.Nested(_EngineNodesSchema, required=True)},
+        name=f"{group}_section",
+    )
+    return fields.Nested(section(unknown=EXCLUDE), required=True)
+
+
+class _ServiceSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE  # FATE Flow's grpc_port, proxy and others.
+
+    host = _text(required=True)
+    http_port = _port()
+
+
+class _DefaultEnginesSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE  # federation and storage engines are not used here.
+
+    computing = fields.String(
+        required=True,
+        validate=validate.OneOf([name.lower() for name in ENGINE_SECTIONS]),
+    )
+
+
+class _Neo4jSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    uri = fields.String(
+        required=True,
+        validate=validate.Regexp(
+            r"^(bolt|neo4j)(\+s|\+ssc)?://",
+            error="must start with bolt://, neo4j:// or their +s/+ssc forms",
+        ),
+    )
+    user = _text(required=True)
+    password = fields.String(
+        required=True,
+        error_messages={"invalid": "Not a string; put the password in quotes"},
+    )
+    database = _text(load_default="neo4j")
+    connection_timeout = _seconds(3.0)
+
+
+class _RedisSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    url = fields.String(
+        required=True,
+        validate=validate.Regexp(
+            r"^(redis|rediss|unix)://",
+            error="must start with redis://, rediss:// or unix://",
+        ),
+    )
+    socket_timeout = _seconds(2.0)
+
+
+class SettingsSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE  # Other sections of a FATE Flow file are ignored.
+
+    dependent_distribution = fields.Boolean(load_default=False)
+    fateflow = fields.Nested(_ServiceSchema, required=True)
+    default_engines = fields.Nested(_DefaultEnginesSchema, required=True)
+    fate_on_standalone = _engine_section("standalone")
+    fate_on_eggroll = _engine_section("clustermanager")
+    fate_on_spark = _engine_section("spark")
+    neo4j = fields.Nested(_Neo4jSchema, required=True)
+    redis = fields.Nested(_RedisSchema, required=True)
+
+
+def known_keys(schema: Schema | None = None, prefix: str = "") -> set[str]:
+    """Return every dotted key the schema reads, such as ``neo4j.uri``."""
+    schema = schema if schema is not None else SettingsSchema()
+    keys = set()
+    for name, field in schema.fields.items():
+        dotted = f"{prefix}{name}"
+        if isinstance(field, fields.Nested) and isinstance(field.schema, Schema):
+            keys |= known_keys(field.schema, prefix=f"{dotted}.")
+        else:
+            keys.add(dotted)
+    return keys
