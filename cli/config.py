@@ -1,4 +1,4 @@
-"""Where ``flow`` finds the server: a user config file, then the environment.
+"""The server address of ``flow``: a user config file, then the environment.
 
 ``flow init`` writes ``$XDG_CONFIG_HOME/fate-lineage/flow.json`` (by default
 under ``~/.config``); FATE_LINEAGE_FLOW_CONFIG names another file.

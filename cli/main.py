@@ -68,7 +68,7 @@ def server() -> None:
 
 @server.command()
 def ready() -> None:
-    """Report whether Neo4j and Redis answer the service (GET /readyz)."""
+    """Report whether the service reaches Neo4j and Redis (GET /readyz)."""
     http.echo_and_exit(http.call(load_address(), "GET", "/readyz"))
 
 

@@ -63,14 +63,14 @@ class Conflict(LineageError):
 
 
 class InsufficientResources(LineageError):
-    """A job asks for more cores or memory than an engine has free now."""
+    """A job requests more cores or memory than an engine has free now."""
 
     retcode = RetCode.OPERATING_ERROR
     http_status = 409
 
 
 class BackendUnavailable(LineageError):
-    """Neo4j or Redis did not answer; the request may succeed on retry."""
+    """Neo4j or Redis did not respond; the request may succeed on retry."""
 
     retcode = RetCode.CONNECTION_ERROR
     http_status = 503
@@ -86,7 +86,7 @@ class BackendUnavailable(LineageError):
 
 
 class BackendMisconfigured(BackendUnavailable):
-    """A backend answered but rejected the settings, such as a wrong password.
+    """A backend responded but rejected the settings, such as a wrong password.
 
     Retrying with the same settings cannot help, so the message says which
     setting to check instead of suggesting a retry.

@@ -1,9 +1,9 @@
-"""Check that Neo4j and Redis answer.
+"""Check that Neo4j and Redis respond.
 
-``/readyz`` and the local stack's start script share this check:
-``python -m fate_lineage.readiness neo4j`` exits 0 when Neo4j answers, 1 when
-it does not, and 3 when it rejects the settings (a wrong password or database
-name), which waiting cannot fix.
+``/readyz`` and the local stack's start script share this check.
+``python -m fate_lineage.readiness neo4j`` exits 0 when Neo4j accepts the
+login and runs a query, and 1 when it does not. It exits 3 when Neo4j rejects
+the settings (a wrong password or database name), which waiting cannot fix.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ Ping = Callable[[], dict[str, Any]]
 
 # A pooled Neo4j connection has no read timeout, so a server that accepted the
 # connection and then froze would block a ping for good. Each ping therefore
-# runs on a daemon thread that the caller stops waiting for at the deadline;
-# at most this many such threads per backend may hang at once.
+# runs on a daemon thread, and the caller stops waiting for it at the deadline.
+# At most this many such threads per backend may hang at once.
 MAX_HANGING_PINGS = 4
 _ping_slots = {
     name: threading.BoundedSemaphore(MAX_HANGING_PINGS) for name in ("neo4j", "redis")

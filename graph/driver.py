@@ -59,7 +59,7 @@ class Neo4jGraph:
 
         It runs in an auto-commit transaction, which the driver does not
         retry, so a refused connection is reported at once. A server that
-        accepts and then stops answering can block it: callers that need a
+        accepts and then stops responding can block it: callers that need a
         deadline, such as ``/readyz``, wait on it from another thread.
         """
         with (

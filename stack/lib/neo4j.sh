@@ -103,7 +103,7 @@ wait_for_neo4j() {
     "$VENV/bin/python" -m fate_lineage.readiness neo4j >/dev/null \
       2>"$reason_file" || status=$?
     ((status == 0)) && return
-    # Exit status 3: Neo4j answered but rejected the login or the database name.
+    # Exit status 3: Neo4j responded but rejected the login or the database name.
     if ((status == 3)); then
       warn "$(<"$reason_file")"
       die "neo4j: Neo4j rejected the settings (the reason is above). If neo4j.password changed after the first start, set it back to the password Neo4j was first started with; to start over with an empty graph instead, run 'stack/stack.sh stop neo4j' and delete $NEO4J_DIR/data"

@@ -10,12 +10,17 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from fate_lineage.api.app import create_app
 from fate_lineage.conf import Settings
 from fate_lineage.graph.driver import SCHEMA_STATEMENTS, Neo4jGraph
+
+if TYPE_CHECKING:
+    import redis
+    from flask.testing import FlaskClient
 
 EXPECTED_CONSTRAINTS = {"table_key", "job_id", "task_key"}
 
@@ -39,7 +44,7 @@ def with_neo4j_uri(settings: Settings, uri: str) -> Settings:
 
 
 def test_readyz_reports_both_ready(
-    settings: Settings, graph: Neo4jGraph, redis_client
+    settings: Settings, graph: Neo4jGraph, redis_client: redis.Redis
 ) -> None:
     response = create_app(settings).test_client().get("/readyz")
     body = response.get_json()
@@ -64,7 +69,9 @@ def test_schema_apply_is_idempotent(graph: Neo4jGraph) -> None:
     assert len(SCHEMA_STATEMENTS) == len(EXPECTED_CONSTRAINTS) + 1
 
 
-def test_readyz_names_neo4j_when_down(settings: Settings, redis_client) -> None:
+def test_readyz_names_neo4j_when_down(
+    settings: Settings, redis_client: redis.Redis
+) -> None:
     down = with_neo4j_uri(settings, f"bolt://127.0.0.1:{free_port()}")
 
     response = create_app(down).test_client().get("/readyz")
@@ -118,7 +125,9 @@ def own_redis(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
 
 
 def test_readyz_names_redis_after_it_stops(
-    settings: Settings, graph, own_redis
+    settings: Settings,
+    graph: Neo4jGraph,
+    own_redis: tuple[str, subprocess.Popen[bytes]],
 ) -> None:
     url, process = own_redis
     client = create_app(with_redis_url(settings, url)).test_client()
@@ -135,7 +144,9 @@ def test_readyz_names_redis_after_it_stops(
     assert body["data"]["neo4j"]["ready"] is True
 
 
-def test_readiness_module_exit_codes(settings: Settings, graph, redis_client) -> None:
+def test_readiness_module_exit_codes(
+    settings: Settings, graph: Neo4jGraph, redis_client: redis.Redis
+) -> None:
     ready = subprocess.run(
         [sys.executable, "-m", "fate_lineage.readiness", "neo4j"],
         capture_output=True,
@@ -163,7 +174,9 @@ def stack_pid(service_dir: str, pid_file: str) -> int:
     return int((state / service_dir / pid_file).read_text(encoding="utf-8"))
 
 
-def test_readyz_deadline_when_neo4j_freezes(settings: Settings, graph) -> None:
+def test_readyz_deadline_when_neo4j_freezes(
+    settings: Settings, graph: Neo4jGraph
+) -> None:
     # A frozen server keeps its pooled connections open but never replies,
     # which no socket timeout of the driver catches.
     client = create_app(settings).test_client()
@@ -186,7 +199,7 @@ def test_readyz_deadline_when_neo4j_freezes(settings: Settings, graph) -> None:
     assert wait_until_ready(client), "readyz did not recover after SIGCONT"
 
 
-def wait_until_ready(client, seconds: float = 30) -> bool:
+def wait_until_ready(client: FlaskClient, seconds: float = 30) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if client.get("/readyz").status_code == 200:

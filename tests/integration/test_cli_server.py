@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,14 +26,16 @@ def flow_env(tmp_path: Path) -> dict[str, str]:
     return environ
 
 
-def run_flow(environ: dict[str, str], *args: str) -> tuple[int, dict]:
+def run_flow(environ: dict[str, str], *args: str) -> tuple[int, dict[str, Any]]:
     done = subprocess.run(
         [FLOW, *args], capture_output=True, text=True, env=environ, timeout=60
     )
     return done.returncode, json.loads(done.stdout)
 
 
-def test_init_then_ready_against_service(settings: Settings, flow_env) -> None:
+def test_init_then_ready_against_service(
+    settings: Settings, flow_env: dict[str, str]
+) -> None:
     host, port = settings.service.host, str(settings.service.http_port)
 
     init_code, init_reply = run_flow(flow_env, "init", "--ip", host, "--port", port)
@@ -46,7 +49,7 @@ def test_init_then_ready_against_service(settings: Settings, flow_env) -> None:
     assert ready_reply["data"]["redis"]["ready"] is True
 
 
-def test_refused_connection_prints_envelope(flow_env) -> None:
+def test_refused_connection_prints_envelope(flow_env: dict[str, str]) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         closed_port = str(probe.getsockname()[1])

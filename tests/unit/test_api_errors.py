@@ -6,6 +6,8 @@ connect lazily and no route here uses them.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, NoReturn
+
 import pytest
 from flask_restx import Resource
 
@@ -13,14 +15,17 @@ from fate_lineage import errors
 from fate_lineage.api.app import api_of, create_app
 from fate_lineage.conf import load_settings
 
+if TYPE_CHECKING:
+    from flask.testing import FlaskClient
+
 
 @pytest.fixture(scope="module")
-def client():
+def client() -> FlaskClient:
     app = create_app(load_settings(environ={}))
 
     @api_of(app).route("/test/raise/<string:kind>")
     class Raise(Resource):
-        def get(self, kind: str):
+        def get(self, kind: str) -> NoReturn:
             raise RAISED[kind]
 
     return app.test_client()
@@ -50,7 +55,7 @@ RAISED: dict[str, Exception] = {
     ],
 )
 def test_error_maps_to_status_and_retcode(
-    client, kind: str, status: int, retcode: int
+    client: FlaskClient, kind: str, status: int, retcode: int
 ) -> None:
     response = client.get(f"/test/raise/{kind}")
     body = response.get_json()
@@ -60,21 +65,21 @@ def test_error_maps_to_status_and_retcode(
     assert body["retcode"] == retcode
 
 
-def test_error_details_go_to_data(client) -> None:
+def test_error_details_go_to_data(client: FlaskClient) -> None:
     body = client.get("/test/raise/invalid").get_json()
 
     assert body["retmsg"] == "job_id is missing"
     assert body["data"] == {"job_id": ["required"]}
 
 
-def test_unexpected_error_hides_internals(client) -> None:
+def test_unexpected_error_hides_internals(client: FlaskClient) -> None:
     body = client.get("/test/raise/unexpected").get_json()
 
     assert "secret internals" not in body["retmsg"]
     assert "service log" in body["retmsg"]
 
 
-def test_backend_error_names_backend_and_retry(client) -> None:
+def test_backend_error_names_backend_and_retry(client: FlaskClient) -> None:
     body = client.get("/test/raise/backend").get_json()
 
     assert body["retmsg"].startswith("redis is unavailable: connection refused")
@@ -89,7 +94,9 @@ def test_backend_error_names_backend_and_retry(client) -> None:
         ("post", "/healthz", 405, "POST is not allowed on /healthz"),
     ],
 )
-def test_routing_error_uses_envelope(client, method, path, status, expected) -> None:
+def test_routing_error_uses_envelope(
+    client: FlaskClient, method: str, path: str, status: int, expected: str
+) -> None:
     response = getattr(client, method)(path)
     body = response.get_json()
 
@@ -99,25 +106,25 @@ def test_routing_error_uses_envelope(client, method, path, status, expected) -> 
     assert "message" not in body
 
 
-def test_wrong_method_lists_allowed(client) -> None:
+def test_wrong_method_lists_allowed(client: FlaskClient) -> None:
     response = client.post("/healthz")
 
     assert response.headers["Allow"] == "GET, HEAD, OPTIONS"
 
 
-def test_flask_404_keeps_envelope_order(client) -> None:
+def test_flask_404_keeps_envelope_order(client: FlaskClient) -> None:
     response = client.get("/")
 
     assert list(response.get_json()) == ["retcode", "retmsg", "data"]
 
 
-def test_healthz_touches_no_backend(client) -> None:
+def test_healthz_touches_no_backend(client: FlaskClient) -> None:
     body = client.get("/healthz").get_json()
 
     assert body == {"retcode": 0, "retmsg": "success", "data": {"status": "up"}}
 
 
-def test_openapi_document_lists_probes(client) -> None:
+def test_openapi_document_lists_probes(client: FlaskClient) -> None:
     document = client.get("/swagger.json").get_json()
 
     assert {"/healthz", "/readyz"} <= set(document["paths"])
@@ -128,7 +135,7 @@ def test_openapi_document_lists_probes(client) -> None:
     }
 
 
-def test_swagger_ui_is_served(client) -> None:
+def test_swagger_ui_is_served(client: FlaskClient) -> None:
     response = client.get("/docs/")
 
     assert response.status_code == 200

@@ -1,12 +1,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from fate_lineage.conf import load_settings
 from fate_lineage.conf.settings import default_conf_path
 from fate_lineage.errors import ConfigError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from fate_lineage.conf import Settings
 
 PACKAGED = default_conf_path()
 
@@ -50,7 +56,9 @@ def test_packaged_file_loads() -> None:
     ],
     ids=["port", "password", "distribution", "spark-nodes", "redis-timeout"],
 )
-def test_environment_overrides_key(variable, value, read) -> None:
+def test_environment_overrides_key(
+    variable: str, value: str, read: Callable[[Settings], object]
+) -> None:
     settings = load_settings(PACKAGED, environ={variable: value})
 
     assert str(read(settings)).lower() == value

@@ -22,12 +22,16 @@ def packaged_settings(monkeypatch: pytest.MonkeyPatch) -> None:
         ("dependent_distribution", "False"),
     ],
 )
-def test_get_prints_value(capsys, key: str, printed: str) -> None:
+def test_get_prints_value(
+    capsys: pytest.CaptureFixture[str], key: str, printed: str
+) -> None:
     assert main(["get", key]) == 0
     assert capsys.readouterr().out == printed + "\n"
 
 
-def test_get_applies_override(capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_get_applies_override(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("FATE_LINEAGE__NEO4J__PASSWORD", "from-env")
 
     assert main(["get", "neo4j.password"]) == 0
@@ -35,18 +39,20 @@ def test_get_applies_override(capsys, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.parametrize("key", ["neo4j.nope", "nope", "neo4j.uri.deeper"])
-def test_get_unknown_key_fails(capsys, key: str) -> None:
+def test_get_unknown_key_fails(capsys: pytest.CaptureFixture[str], key: str) -> None:
     assert main(["get", key]) == 2
     assert f"unknown setting {key!r}" in capsys.readouterr().err
 
 
-def test_invalid_settings_fail(capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_invalid_settings_fail(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("FATE_LINEAGE__FATEFLOW__HTTP_PORT", "abc")
 
     assert main(["get", "fateflow.http_port"]) == 1
     assert "fateflow.http_port: Not a valid integer" in capsys.readouterr().err
 
 
-def test_usage_without_get(capsys) -> None:
+def test_usage_without_get(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["show"]) == 2
     assert "usage:" in capsys.readouterr().err
