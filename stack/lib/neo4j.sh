@@ -51,14 +51,22 @@ write_neo4j_conf() {
 
 # Set the password of the user neo4j, which Neo4j only accepts before the
 # first start has created the databases.
-# NOTE: the password is an argument of the java command, so other local users
-# can read it in the process list for the second this command runs.
 set_initial_password() {
-  local output
+  local output status=0 argument_file=$NEO4J_DIR/initial-password.args quoted
   [[ -d $NEO4J_DIR/data/databases ]] && return
-  if ! output=$(NEO4J_HOME=$NEO4J_DIR NEO4J_CONF=$NEO4J_DIR/conf \
+
+  # neo4j-admin reads arguments from an @file (a picocli feature), which keeps
+  # the password out of the process list. Inside double quotes, a backslash
+  # and a double quote must be escaped.
+  quoted=${NEO4J_PASSWORD//\\/\\\\}
+  quoted=${quoted//\"/\\\"}
+  (umask 077 && printf '"%s"\n' "$quoted" >"$argument_file")
+  output=$(NEO4J_HOME=$NEO4J_DIR NEO4J_CONF=$NEO4J_DIR/conf \
     java -cp "$NEO4J_LIB/*" org.neo4j.cli.AdminTool \
-    dbms set-initial-password "$NEO4J_PASSWORD" 2>&1); then
+    dbms set-initial-password "@$argument_file" 2>&1) || status=$?
+  rm -f -- "$argument_file"
+
+  if ((status != 0)); then
     printf '%s\n' "$output" >&2
     die "setting the initial Neo4j password failed (Neo4j's output is above); Neo4j requires at least 8 characters, so check neo4j.password, then retry"
   fi
