@@ -85,6 +85,8 @@ class Neo4jGraph:
             "neo4j schema applied at %s: %s", self.uri, ", ".join(SCHEMA_STATEMENTS)
         )
 
+    # NOTE: unlike ping(), read() and write() have no deadline of their own,
+    # so a server that freezes mid-query blocks the caller until it recovers.
     def _execute(
         self,
         statement: str,
