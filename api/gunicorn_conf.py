@@ -9,8 +9,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from neo4j.exceptions import Neo4jError
+
 from fate_lineage.conf import load_settings
-from fate_lineage.errors import BackendUnavailable
+from fate_lineage.errors import LineageError
 from fate_lineage.graph.driver import Neo4jGraph
 
 _settings = load_settings()
@@ -32,9 +34,14 @@ def on_starting(server: Any) -> None:
     graph = Neo4jGraph(_settings.neo4j)
     try:
         graph.apply_schema()
-    except BackendUnavailable as exc:
+    except LineageError as exc:
+        server.log.error("API not started: %s", exc.message)
+        raise SystemExit(1) from exc
+    except Neo4jError as exc:
         server.log.error(
-            "API not started, the Neo4j schema is missing: %s", exc.message
+            "API not started: applying the Neo4j schema failed with %s: %s",
+            exc.code,
+            exc.message,
         )
         raise SystemExit(1) from exc
     finally:

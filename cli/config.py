@@ -67,7 +67,7 @@ def load_address() -> ServerAddress:
     stored = _read_config_file()
     ip = os.environ.get(IP_VARIABLE) or stored.get("ip")
     port = os.environ.get(PORT_VARIABLE) or stored.get("port")
-    if not ip or not port:
+    if ip in (None, "") or port in (None, ""):
         raise click.UsageError(
             "no server address configured: did you run flow init? "
             "Run `flow init --ip IP --port PORT`, or set "
@@ -87,7 +87,8 @@ def parse_host(value: object, source: str) -> str:
         return str(ipaddress.ip_address(text))
     except ValueError:
         pass
-    if not _HOST_NAME.fullmatch(text):
+    # A name of digits and dots only would be an invalid IPv4 address.
+    if not _HOST_NAME.fullmatch(text) or re.fullmatch(r"[0-9.]+", text):
         raise click.UsageError(
             f"invalid server address {value!r} in {source}: give a host name or "
             "an IP address without scheme or port, e.g. 127.0.0.1"

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
-from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
 
 # Computing engine name -> (section in the file, engine group in the section),
 # as FATE Flow 1.7 lays them out.
@@ -20,22 +21,51 @@ ENGINE_SECTIONS: dict[str, tuple[str, str]] = {
     "SPARK": ("fate_on_spark", "spark"),
 }
 
-_WHOLE_NUMBER = re.compile(r"[+-]?\d+")
+NEO4J_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
+REDIS_SCHEMES = ("redis", "rediss", "unix")
+
+# ASCII digits only: int() would also accept digits of other scripts.
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
 
 
 class WholeNumber(fields.Integer):
-    """An integer that rejects fractions such as 2.9 instead of truncating them."""
+    """An integer written as one, so 2.9 or 2.0 are rejected, not truncated."""
 
     def _deserialize(
         self, value: Any, attr: str | None, data: Any, **kwargs: Any
     ) -> Any:
-        fractional = isinstance(value, float) and not value.is_integer()
-        malformed = isinstance(value, str) and not _WHOLE_NUMBER.fullmatch(
-            value.strip()
-        )
-        if fractional or malformed or isinstance(value, bool):
+        written_as_int = isinstance(value, int) and not isinstance(value, bool)
+        if isinstance(value, str):
+            written_as_int = bool(_WHOLE_NUMBER.fullmatch(value.strip()))
+        if not written_as_int:
             raise self.make_error("invalid")
         return super()._deserialize(value, attr, data, **kwargs)
+
+
+def _url(schemes: tuple[str, ...], credentials_allowed: bool) -> fields.String:
+    """A URL with one of ``schemes`` and, if it names one, a valid port."""
+    return fields.String(
+        required=True,
+        validate=lambda url: _check_url(url, schemes, credentials_allowed),
+    )
+
+
+def _check_url(url: str, schemes: tuple[str, ...], credentials_allowed: bool) -> None:
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in schemes:
+        raise ValidationError(
+            f"must start with {' or '.join(s + '://' for s in schemes)}"
+        )
+    if not credentials_allowed and (parts.username or parts.password):
+        raise ValidationError(
+            "must not contain a user or password; set neo4j.user and neo4j.password"
+        )
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if port == 0 or (parts.scheme != "unix" and not parts.hostname):
+        raise ValidationError("must name a host and, if any, a port from 1 to 65535")
 
 
 def _text(**kwargs: Any) -> fields.String:
@@ -92,13 +122,7 @@ class _Neo4jSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    uri = fields.String(
-        required=True,
-        validate=validate.Regexp(
-            r"^(bolt|neo4j)(\+s|\+ssc)?://",
-            error="must start with bolt://, neo4j:// or their +s/+ssc forms",
-        ),
-    )
+    uri = _url(NEO4J_SCHEMES, credentials_allowed=False)
     user = _text(required=True)
     password = fields.String(
         required=True,
@@ -112,13 +136,8 @@ class _RedisSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    url = fields.String(
-        required=True,
-        validate=validate.Regexp(
-            r"^(redis|rediss|unix)://",
-            error="must start with redis://, rediss:// or unix://",
-        ),
-    )
+    # A Redis password belongs in the URL, as redis-py reads it from there.
+    url = _url(REDIS_SCHEMES, credentials_allowed=True)
     socket_timeout = _seconds(2.0)
 
 

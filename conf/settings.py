@@ -10,7 +10,6 @@ the key and, for an override, the variable.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -101,6 +100,11 @@ def load_settings(
 def _read_yaml(conf_path: Path) -> dict[str, Any]:
     try:
         text = conf_path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{conf_path}: not UTF-8 text (invalid byte at offset {exc.start}); "
+            "save the file as UTF-8"
+        ) from exc
     except OSError as exc:
         raise ConfigError(
             f"{conf_path}: cannot read the settings file ({exc.strerror}). "
@@ -110,7 +114,9 @@ def _read_yaml(conf_path: Path) -> dict[str, Any]:
     try:
         document = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{conf_path}: not valid YAML: {exc}") from exc
+        # PyYAML's own message quotes the offending line, which may hold a
+        # password, so only the problem and its position are reported.
+        raise ConfigError(f"{conf_path}: not valid YAML: {_yaml_problem(exc)}") from exc
     if document is None:
         raise ConfigError(
             f"{conf_path}: the file is empty; copy conf/service_conf.yaml "
@@ -122,6 +128,14 @@ def _read_yaml(conf_path: Path) -> dict[str, Any]:
             f"got {type(document).__name__}"
         )
     return document
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    problem = getattr(exc, "problem", None) or "syntax error"
+    mark = getattr(exc, "problem_mark", None)
+    if mark is None:
+        return str(problem)
+    return f"{problem} at line {mark.line + 1}, column {mark.column + 1}"
 
 
 def _apply_overrides(raw: dict[str, Any], environ: Mapping[str, str]) -> dict[str, str]:
@@ -162,17 +176,22 @@ def _set_nested(
 
 def _describe(messages: Any, raw: dict[str, Any], overrides: Mapping[str, str]) -> str:
     problems = []
+    keys = known_keys()
     for key, text in _flatten(messages):
         origin = f", set by {overrides[key]}" if key in overrides else ""
         found, value = _lookup(raw, key.split("."))
-        got = f" (got {_shown(key, value)}{origin})" if found else ""
+        got = f" (got {_shown(key, value, keys)}{origin})" if found else ""
         problems.append(f"{key}: {text.rstrip('.')}{got}")
     return "; ".join(problems)
 
 
-def _shown(key: str, value: Any) -> str:
-    """Return the value for an error message, with secrets hidden."""
-    if key.endswith("password"):
+def _shown(key: str, value: Any, keys: set[str]) -> str:
+    """Return the value for an error message, with secrets hidden.
+
+    Values of unknown keys are hidden too, since a misspelled key such as
+    ``pasword`` may hold a secret.
+    """
+    if key not in keys or key.endswith("password"):
         return "a hidden value"
     if isinstance(value, str):
         return repr(redact_url(value))
@@ -180,8 +199,18 @@ def _shown(key: str, value: Any) -> str:
 
 
 def redact_url(url: str) -> str:
-    """Return the URL with any user and password replaced by ``***``."""
-    return re.sub(r"^([a-z][a-z0-9+.-]*://)[^/@]*@", r"\1***@", url)
+    """Return the URL with everything before its last ``@`` replaced by ``***``.
+
+    The last ``@`` ends the user information even when the password itself
+    contains one; text without ``://`` is treated the same way, which covers
+    typos such as ``redis//:secret@host``.
+    """
+    if "@" not in url:
+        return url
+    scheme, separator, rest = url.partition("://")
+    if not separator:
+        scheme, rest = "", url
+    return f"{scheme}{separator}***@{rest.rpartition('@')[2]}"
 
 
 def _lookup(raw: dict[str, Any], path: list[str]) -> tuple[bool, Any]:

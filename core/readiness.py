@@ -52,10 +52,11 @@ class _PingThread(threading.Thread):
         finally:
             _ping_slots[self.backend].release()
 
-    def outcome(self, seconds: float) -> dict[str, Any]:
-        self.join(seconds)
+    def outcome(self, remaining: float, timeout: float) -> dict[str, Any]:
+        """Wait up to ``remaining`` seconds; ``timeout`` is the configured total."""
+        self.join(remaining)
         if self.is_alive():
-            raise BackendUnavailable(self.backend, f"no reply within {seconds:g} s")
+            raise BackendUnavailable(self.backend, f"no reply within {timeout:g} s")
         if self.error is not None:
             raise self.error
         assert self.result is not None
@@ -78,11 +79,12 @@ def check_backends(
     began = time.monotonic()
     states: dict[str, dict[str, Any]] = {}
     for name, thread in started.items():
-        remaining = max(0.0, pings[name][1] - (time.monotonic() - began))
+        timeout = pings[name][1]
+        remaining = max(0.0, timeout - (time.monotonic() - began))
         try:
             if isinstance(thread, BackendUnavailable):
                 raise thread
-            states[name] = {"ready": True, **thread.outcome(remaining)}
+            states[name] = {"ready": True, **thread.outcome(remaining, timeout)}
         except BackendUnavailable as exc:
             states[name] = {"ready": False, "reason": exc.message}
     return states

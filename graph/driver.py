@@ -14,7 +14,12 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import neo4j
-from neo4j.exceptions import DriverError, Neo4jError, ServiceUnavailable
+from neo4j.exceptions import (
+    ConfigurationError,
+    DriverError,
+    Neo4jError,
+    ServiceUnavailable,
+)
 
 from fate_lineage import cypher
 from fate_lineage.errors import BackendMisconfigured, BackendUnavailable
@@ -40,15 +45,20 @@ class Neo4jGraph:
     def __init__(self, settings: Neo4jSettings) -> None:
         self.uri = settings.uri
         self.database = settings.database
-        self.driver = neo4j.GraphDatabase.driver(
-            settings.uri,
-            auth=(settings.user, settings.password),
-            connection_timeout=settings.connection_timeout,
-            connection_acquisition_timeout=settings.connection_timeout,
-            # Bound the driver's own retries of transient failures so that
-            # a request during an outage fails within a few seconds.
-            max_transaction_retry_time=settings.connection_timeout,
-        )
+        try:
+            self.driver = neo4j.GraphDatabase.driver(
+                settings.uri,
+                auth=(settings.user, settings.password),
+                connection_timeout=settings.connection_timeout,
+                connection_acquisition_timeout=settings.connection_timeout,
+                # Bound the driver's own retries of transient failures so that
+                # a request during an outage fails within a few seconds.
+                max_transaction_retry_time=settings.connection_timeout,
+            )
+        except (ConfigurationError, ValueError) as exc:
+            raise BackendMisconfigured(
+                BACKEND, f"the driver rejected neo4j.uri {settings.uri!r}: {exc}"
+            ) from exc
         self._user = settings.user
 
     def close(self) -> None:

@@ -57,10 +57,11 @@ set_initial_password() {
 
   # neo4j-admin reads arguments from an @file (a picocli feature), which keeps
   # the password out of the process list. Inside double quotes, a backslash
-  # and a double quote must be escaped.
+  # and a double quote must be escaped. The leading -- lets a password start
+  # with a dash without being read as an option.
   quoted=${NEO4J_PASSWORD//\\/\\\\}
   quoted=${quoted//\"/\\\"}
-  (umask 077 && printf '"%s"\n' "$quoted" >"$argument_file")
+  (umask 077 && printf -- '-- "%s"\n' "$quoted" >"$argument_file")
   output=$(NEO4J_HOME=$NEO4J_DIR NEO4J_CONF=$NEO4J_DIR/conf \
     java -cp "$NEO4J_LIB/*" org.neo4j.cli.AdminTool \
     dbms set-initial-password "@$argument_file" 2>&1) || status=$?
@@ -68,7 +69,7 @@ set_initial_password() {
 
   if ((status != 0)); then
     printf '%s\n' "$output" >&2
-    die "setting the initial Neo4j password failed (Neo4j's output is above); Neo4j requires at least 8 characters, so check neo4j.password, then retry"
+    die "setting the initial Neo4j password failed (Neo4j's output is above); fix neo4j.password as it says (Neo4j requires at least 8 characters), then retry"
   fi
 }
 
@@ -114,7 +115,7 @@ wait_for_neo4j() {
     # Exit status 3: Neo4j responded but rejected the login or the database name.
     if ((status == 3)); then
       warn "$(<"$reason_file")"
-      die "neo4j: Neo4j rejected the settings (the reason is above). If neo4j.password changed after the first start, set it back to the password Neo4j was first started with; to start over with an empty graph instead, run 'stack/stack.sh stop neo4j' and delete $NEO4J_DIR/data"
+      die "neo4j: Neo4j rejected the settings (the reason is above); fix the setting it names. A rejected login after the first start means neo4j.password changed: set it back to the first password, or, to start over with an empty graph, run 'stack/stack.sh stop neo4j' and delete $NEO4J_DIR/data"
     fi
     if ! is_our_process "$pid" "${COMMAND_PATTERN[neo4j]}"; then
       show_log_tail "$log" 50

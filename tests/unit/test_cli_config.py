@@ -145,3 +145,20 @@ def test_init_reports_broken_service_conf(runner: CliRunner, tmp_path: Path) -> 
     assert result.exit_code == 2
     assert f"cannot read {broken}" in result.output
     assert "object at 0x" not in result.output
+
+
+def test_stored_port_zero_is_invalid(runner: CliRunner, tmp_path: Path) -> None:
+    config = tmp_path / "flow.json"
+    config.write_text('{"ip": "127.0.0.1", "port": 0}', encoding="utf-8")
+
+    result = runner.invoke(flow, ["server", "ready"])
+
+    assert result.exit_code == 2
+    assert f"invalid port 0 in {config}" in result.output
+
+
+def test_init_rejects_invalid_ipv4(runner: CliRunner) -> None:
+    result = runner.invoke(flow, ["init", "--ip", "999.1.1.1", "--port", "9380"])
+
+    assert result.exit_code == 2
+    assert "invalid server address '999.1.1.1' in --ip" in result.output

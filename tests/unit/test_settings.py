@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from fate_lineage.conf import load_settings
-from fate_lineage.conf.settings import default_conf_path
+from fate_lineage.conf.settings import default_conf_path, redact_url
 from fate_lineage.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -236,3 +236,90 @@ def _drop_sections(text: str, names: set[str]) -> str:
         if not skipping:
             kept.append(line)
     return "\n".join(kept) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        (
+            "NEO4J__URI",
+            "bolt://neo4j:LeakedPw1@127.0.0.1:7687",
+            "must not contain a user",
+        ),
+        ("NEO4J__URI", "bolt://127.0.0.1:99999", "port from 1 to 65535"),
+        ("NEO4J__URI", "bolt://127.0.0.1:7687x", "port from 1 to 65535"),
+        ("REDIS__URL", "redis://127.0.0.1:0/0", "port from 1 to 65535"),
+        ("REDIS__URL", "REDIS//:s3cretpw@127.0.0.1:6379", "must start with"),
+    ],
+    ids=[
+        "neo4j-credentials",
+        "neo4j-port-range",
+        "neo4j-port-text",
+        "redis-port-0",
+        "typo",
+    ],
+)
+def test_invalid_url_is_rejected_without_secret(
+    variable: str, value: str, expected: str
+) -> None:
+    environ = {f"FATE_LINEAGE__{variable}": value}
+
+    with pytest.raises(ConfigError, match=expected) as caught:
+        load_settings(PACKAGED, environ=environ)
+
+    for secret in ("LeakedPw1", "s3cretpw"):
+        assert secret not in caught.value.message
+
+
+def test_yaml_error_hides_offending_line(tmp_path: Path) -> None:
+    text = PACKAGED.read_text(encoding="utf-8").replace(
+        "password: fate-lineage-local", "password: @Sup3rSecretPw"
+    )
+
+    with pytest.raises(ConfigError, match=r"not valid YAML: .* at line \d+") as caught:
+        load_settings(write(tmp_path, text), environ={})
+
+    assert "Sup3rSecretPw" not in caught.value.message
+
+
+def test_misspelled_key_value_is_hidden(tmp_path: Path) -> None:
+    text = PACKAGED.read_text(encoding="utf-8").replace(
+        "  password: fate-lineage-local", "  password: x\n  pasword: Sup3rSecretPw"
+    )
+
+    with pytest.raises(ConfigError, match=r"neo4j\.pasword: Unknown field") as caught:
+        load_settings(write(tmp_path, text), environ={})
+
+    assert "Sup3rSecretPw" not in caught.value.message
+
+
+def test_non_utf8_file_is_rejected(tmp_path: Path) -> None:
+    path = tmp_path / "service_conf.yaml"
+    path.write_bytes(PACKAGED.read_bytes() + b"# caf\xe9\n")
+
+    with pytest.raises(ConfigError, match="not UTF-8 text"):
+        load_settings(path, environ={})
+
+
+@pytest.mark.parametrize(
+    ("url", "redacted"),
+    [
+        ("redis://:pw@127.0.0.1:6379/0", "redis://***@127.0.0.1:6379/0"),
+        ("REDIS://:pw@host:6379", "REDIS://***@host:6379"),
+        ("http://:s3c@retpw@host", "http://***@host"),
+        ("redis//:pw@host", "***@host"),
+        ("redis://127.0.0.1:6379/0", "redis://127.0.0.1:6379/0"),
+    ],
+)
+def test_redact_url(url: str, redacted: str) -> None:
+    assert redact_url(url) == redacted
+
+
+@pytest.mark.parametrize("value", ["٩٣٨١", "9380.0"])
+def test_port_must_be_ascii_integer(tmp_path: Path, value: str) -> None:
+    text = PACKAGED.read_text(encoding="utf-8").replace(
+        "http_port: 9380", f"http_port: {value}"
+    )
+
+    with pytest.raises(ConfigError, match=r"fateflow\.http_port: Not a valid integer"):
+        load_settings(write(tmp_path, text), environ={})
