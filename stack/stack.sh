@@ -291,6 +291,17 @@ cmd_test() {
   exit "$status"
 }
 
+# Hold an exclusive lock on the state folder until this script exits, so two
+# runs never start, stop or install at the same time. The lock is on file
+# descriptor 9, which every service is launched without (9>&-), or the
+# service would hold the lock after the script exits.
+take_lock() {
+  mkdir -p -- "$STATE"
+  exec 9>"$STATE/stack.lock"
+  flock -n 9 ||
+    die "another stack.sh is running a command on $STATE; wait for it to finish, then retry '$1'"
+}
+
 main() {
   local command=${1:-}
   (($# > 0)) && shift
@@ -298,6 +309,9 @@ main() {
     usage >&2
     die "'$command' takes no arguments, but got: $*"
   fi
+  case $command in
+    install | start | stop | test) take_lock "$command" ;;
+  esac
   case $command in
     install) cmd_install ;;
     start) cmd_start ;;

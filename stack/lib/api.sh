@@ -57,7 +57,7 @@ start_api() {
   rotate_log "$dir/error.log"
   find_control_socket_option
   # The config module reads the bind address from the service settings.
-  "$VENV/bin/gunicorn" --config python:fate_lineage.api.gunicorn_conf --daemon \
+  "$VENV/bin/gunicorn" --config python:fate_lineage.api.gunicorn_conf --daemon 9>&- \
     --pid "${PID_FILE[api]}" --access-logfile "$dir/access.log" \
     --error-logfile "$dir/error.log" "${GUNICORN_CONTROL_SOCKET[@]}" \
     "fate_lineage.api.app:create_app()" ||

@@ -81,7 +81,7 @@ launch_neo4j() {
   # server.jvm.additional defaults of Neo4j 5.26's own neo4j.conf: without them
   # the page cache and the transaction logs log warnings and fall back to
   # slower paths. nohup and </dev/null let Neo4j outlive this script.
-  nohup java -Xms"$NEO4J_HEAP" -Xmx"$NEO4J_HEAP" \
+  nohup java -Xms"$NEO4J_HEAP" -Xmx"$NEO4J_HEAP" 9>&- \
     --add-opens=java.base/java.nio=ALL-UNNAMED \
     --add-opens=java.base/java.io=ALL-UNNAMED \
     --add-opens=java.base/sun.nio.ch=ALL-UNNAMED \

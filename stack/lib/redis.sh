@@ -50,7 +50,7 @@ start_redis() {
   write_redis_conf
   rotate_log "$log"
   # redis-server prints config errors to stderr before it opens its log file.
-  redis-server "$STATE/redis/redis.conf" >>"$log" 2>&1 || {
+  redis-server "$STATE/redis/redis.conf" >>"$log" 2>&1 9>&- || {
     show_log_tail "$log" 30
     die "redis-server failed to start with $STATE/redis/redis.conf; read its log above"
   }
