@@ -43,7 +43,7 @@ class WholeNumber(fields.Integer):
 
 
 def _url(schemes: tuple[str, ...], credentials_allowed: bool) -> fields.String:
-    """A URL with one of ``schemes`` and, if it names one, a valid port."""
+    """Return a field for a URL with one of ``schemes`` and a valid port, if any."""
     return fields.String(
         required=True,
         validate=lambda url: _check_url(url, schemes, credentials_allowed),

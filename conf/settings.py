@@ -202,8 +202,8 @@ def redact_url(url: str) -> str:
     """Return the URL with everything before its last ``@`` replaced by ``***``.
 
     The last ``@`` ends the user information even when the password itself
-    contains one; text without ``://`` is treated the same way, which covers
-    typos such as ``redis//:secret@host``.
+    contains one. Text without ``://``, such as the typo ``redis//:pw@host``,
+    is redacted the same way.
     """
     if "@" not in url:
         return url
