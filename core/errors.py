@@ -88,7 +88,7 @@ class BackendUnavailable(LineageError):
 class BackendMisconfigured(BackendUnavailable):
     """A backend responded but rejected the settings, such as a wrong password.
 
-    Retrying with the same settings cannot help, so the message says which
+    Retrying with the same settings cannot help, so the message names the
     setting to check instead of suggesting a retry.
     """
 

@@ -45,12 +45,8 @@ find_control_socket_option() {
 }
 
 start_api() {
-  local pid address="http://$API_HOST:$API_PORT" dir=$STATE/api
-  if pid=$(service_pid api); then
-    say "api: already running, pid $pid, $(service_address api)"
-    return
-  fi
-  remove_stale_pid_file api
+  local address="http://$API_HOST:$API_PORT" dir=$STATE/api
+  is_already_running api && return
   require_free_port api "$API_PORT" fateflow.http_port
 
   mkdir -p -- "$dir"

@@ -54,6 +54,18 @@ service_pid() {
   printf '%s\n' "$pid"
 }
 
+# Succeed, saying so, when service NAME already runs. Otherwise remove its
+# stale PID file, if any, and fail, so that the caller starts it.
+is_already_running() {
+  local name=$1 pid
+  if pid=$(service_pid "$name"); then
+    say "$name: already running, pid $pid, $(service_address "$name")"
+    return 0
+  fi
+  remove_stale_pid_file "$name"
+  return 1
+}
+
 # Remove the PID file of service NAME when its process is gone.
 remove_stale_pid_file() {
   local name=$1 file=${PID_FILE[$1]}

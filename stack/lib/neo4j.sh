@@ -148,11 +148,7 @@ report_neo4j_browser() {
 start_neo4j() {
   local pid address
   address="bolt://127.0.0.1:$NEO4J_BOLT_PORT http://127.0.0.1:$NEO4J_HTTP_PORT"
-  if pid=$(service_pid neo4j); then
-    say "neo4j: already running, pid $pid, $(service_address neo4j)"
-    return
-  fi
-  remove_stale_pid_file neo4j
+  is_already_running neo4j && return
   require_free_port neo4j "$NEO4J_BOLT_PORT" neo4j.uri
   require_free_port neo4j "$NEO4J_HTTP_PORT" FATE_LINEAGE_NEO4J_HTTP_PORT
 

@@ -35,13 +35,9 @@ wait_for_redis() {
 }
 
 start_redis() {
-  local pid address log=$STATE/redis/redis.log
+  local address log=$STATE/redis/redis.log
   address="redis://127.0.0.1:$REDIS_PORT"
-  if pid=$(service_pid redis); then
-    say "redis: already running, pid $pid, $(service_address redis)"
-    return
-  fi
-  remove_stale_pid_file redis
+  is_already_running redis && return
   require_free_port redis "$REDIS_PORT" redis.url
 
   # Our own redis-server process, never the system service that the Debian

@@ -1,7 +1,7 @@
 """Fixtures for tests against the real Neo4j and Redis of the local stack.
 
 Start them with ``stack/stack.sh start`` (``stack/stack.sh test`` does it for
-you). A backend that does not answer fails the run: these tests never skip.
+you). A backend that does not respond fails the run: these tests never skip.
 """
 
 from __future__ import annotations

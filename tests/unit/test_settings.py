@@ -271,23 +271,22 @@ def test_invalid_url_is_rejected_without_secret(
         assert secret not in caught.value.message
 
 
-def test_yaml_error_hides_offending_line(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("replacement", "expected"),
+    [
+        ("  password: @Sup3rSecretPw", r"not valid YAML: .* at line \d+"),
+        ("  password: x\n  pasword: Sup3rSecretPw", r"neo4j\.pasword: Unknown field"),
+    ],
+    ids=["yaml-error-line", "misspelled-key"],
+)
+def test_error_hides_secret_in_file(
+    tmp_path: Path, replacement: str, expected: str
+) -> None:
     text = PACKAGED.read_text(encoding="utf-8").replace(
-        "password: fate-lineage-local", "password: @Sup3rSecretPw"
+        "  password: fate-lineage-local", replacement
     )
 
-    with pytest.raises(ConfigError, match=r"not valid YAML: .* at line \d+") as caught:
-        load_settings(write(tmp_path, text), environ={})
-
-    assert "Sup3rSecretPw" not in caught.value.message
-
-
-def test_misspelled_key_value_is_hidden(tmp_path: Path) -> None:
-    text = PACKAGED.read_text(encoding="utf-8").replace(
-        "  password: fate-lineage-local", "  password: x\n  pasword: Sup3rSecretPw"
-    )
-
-    with pytest.raises(ConfigError, match=r"neo4j\.pasword: Unknown field") as caught:
+    with pytest.raises(ConfigError, match=expected) as caught:
         load_settings(write(tmp_path, text), environ={})
 
     assert "Sup3rSecretPw" not in caught.value.message
