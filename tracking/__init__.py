@@ -1,0 +1,1 @@
+"""Rules of table provenance that the API and the CLI share: DSL parsing, naming, sources, rendering."""
