@@ -11,17 +11,22 @@ from flask import Flask
 from flask_restx import Api
 
 from fate_lineage import __version__
-from fate_lineage.api import health
+from fate_lineage.api import health, jobs, tables, tracking
 from fate_lineage.api.errors import register_error_handlers
 from fate_lineage.conf import Settings, load_settings
 from fate_lineage.conf.settings import redact_url
 from fate_lineage.graph.driver import Neo4jGraph
+from fate_lineage.graph.lineage import LineageRepository
 from fate_lineage.resources.connection import open_redis
+from fate_lineage.tracking.queries import Queries
+from fate_lineage.tracking.recording import Recorder
 
 if TYPE_CHECKING:
     import redis
 
 log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 8 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,8 @@ class Backends:
     settings: Settings
     graph: Neo4jGraph
     redis: redis.Redis
+    recorder: Recorder
+    queries: Queries
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -44,6 +51,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["RESTX_MASK_SWAGGER"] = False
     # Keep the envelope's keys in FATE Flow's order on Flask's own responses.
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    # Werkzeug rejects a larger body with 413 before the app reads it. The
+    # largest legitimate body is a job's DSL and conf, a few hundred KB.
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
 
     api = Api(
         app,
@@ -57,12 +67,20 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     # Probes sit at the root, where orchestrators look for them.
     api.add_namespace(health.ns, path="/")
+    api.add_namespace(tables.data_ns, path="/v1/data")
+    api.add_namespace(tables.ns, path="/v1/table")
+    api.add_namespace(jobs.ns, path="/v1/job")
+    api.add_namespace(tracking.ns, path="/v1/tracking")
     register_error_handlers(app, api)
 
+    graph = Neo4jGraph(settings.neo4j)
+    repository = LineageRepository(graph)
     backends = Backends(
         settings=settings,
-        graph=Neo4jGraph(settings.neo4j),
+        graph=graph,
         redis=open_redis(settings.redis),
+        recorder=Recorder(repository),
+        queries=Queries(repository, settings.lineage),
     )
     app.extensions["fate_lineage"] = backends
     app.extensions["fate_lineage.api"] = api

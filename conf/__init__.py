@@ -5,6 +5,7 @@ from __future__ import annotations
 from fate_lineage.conf.schema import ENGINE_SECTIONS
 from fate_lineage.conf.settings import (
     EngineNodes,
+    LineageSettings,
     Neo4jSettings,
     RedisSettings,
     ServiceSettings,
@@ -15,6 +16,7 @@ from fate_lineage.conf.settings import (
 __all__ = [
     "ENGINE_SECTIONS",
     "EngineNodes",
+    "LineageSettings",
     "Neo4jSettings",
     "RedisSettings",
     "ServiceSettings",

@@ -11,7 +11,15 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
+from marshmallow import (
+    EXCLUDE,
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    validate,
+    validates_schema,
+)
 
 # Computing engine name -> (section in the file, engine group in the section),
 # as FATE Flow 1.7 lays them out.
@@ -141,6 +149,29 @@ class _RedisSchema(Schema):
     socket_timeout = _seconds(2.0)
 
 
+class _LineageSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    default_depth = WholeNumber(load_default=3, validate=validate.Range(min=1))
+    max_depth = WholeNumber(load_default=100, validate=validate.Range(min=1))
+    default_node_budget = WholeNumber(load_default=1000, validate=validate.Range(min=1))
+    max_node_budget = WholeNumber(load_default=100_000, validate=validate.Range(min=1))
+    max_page_size = WholeNumber(load_default=1000, validate=validate.Range(min=1))
+
+    @validates_schema
+    def _check_defaults_within_limits(self, data: dict[str, Any], **_: Any) -> None:
+        if data["default_depth"] > data["max_depth"]:
+            raise ValidationError(
+                "must not exceed lineage.max_depth", field_name="default_depth"
+            )
+        if data["default_node_budget"] > data["max_node_budget"]:
+            raise ValidationError(
+                "must not exceed lineage.max_node_budget",
+                field_name="default_node_budget",
+            )
+
+
 class SettingsSchema(Schema):
     class Meta:
         unknown = EXCLUDE  # Other sections of a FATE Flow file are ignored.
@@ -153,6 +184,10 @@ class SettingsSchema(Schema):
     fate_on_spark = _engine_section("spark")
     neo4j = fields.Nested(_Neo4jSchema, required=True)
     redis = fields.Nested(_RedisSchema, required=True)
+    # Optional, so that a settings file written before it existed still loads.
+    lineage = fields.Nested(
+        _LineageSchema, load_default=lambda: _LineageSchema().load({})
+    )
 
 
 def known_keys(schema: Schema | None = None, prefix: str = "") -> set[str]:

@@ -57,6 +57,17 @@ class RedisSettings:
 
 
 @dataclass(frozen=True)
+class LineageSettings:
+    """Bounds of lineage queries; depth is in hops, budgets in tables."""
+
+    default_depth: int
+    max_depth: int
+    default_node_budget: int
+    max_node_budget: int
+    max_page_size: int
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the service reads at start; ``source`` is the file's path."""
 
@@ -67,6 +78,7 @@ class Settings:
     dependent_distribution: bool
     neo4j: Neo4jSettings
     redis: RedisSettings
+    lineage: LineageSettings
 
 
 def default_conf_path() -> Path:
@@ -248,4 +260,5 @@ def _build(source: str, loaded: dict[str, Any]) -> Settings:
         dependent_distribution=loaded["dependent_distribution"],
         neo4j=Neo4jSettings(**loaded["neo4j"]),
         redis=RedisSettings(**loaded["redis"]),
+        lineage=LineageSettings(**loaded["lineage"]),
     )

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import neo4j
 from neo4j.exceptions import (
@@ -31,11 +31,14 @@ log = logging.getLogger(__name__)
 
 BACKEND = "neo4j"
 
+T = TypeVar("T")
+
 SCHEMA_STATEMENTS = (
     "create_table_key_constraint",
     "create_job_id_constraint",
     "create_task_key_constraint",
     "create_job_status_index",
+    "create_table_namespace_index",
 )
 
 
@@ -54,6 +57,9 @@ class Neo4jGraph:
                 # Bound the driver's own retries of transient failures so that
                 # a request during an outage fails within a few seconds.
                 max_transaction_retry_time=settings.connection_timeout,
+                # Planner hints such as "label does not exist yet" are normal on
+                # an empty graph and would fill the service log.
+                notifications_min_severity="OFF",
             )
         except (ConfigurationError, ValueError) as exc:
             raise BackendMisconfigured(
@@ -86,6 +92,18 @@ class Neo4jGraph:
     def write(self, statement: str, **parameters: Any) -> list[neo4j.Record]:
         """Run a named write statement in a managed, retried transaction."""
         return self._execute(statement, neo4j.RoutingControl.WRITE, parameters)
+
+    def transaction(self, work: Callable[[Statements], T]) -> T:
+        """Run ``work`` in one managed write transaction, all or nothing.
+
+        The driver retries the whole function on transient failures, so
+        ``work`` must be idempotent; an exception from it rolls back.
+        """
+        with (
+            self._translate_errors(),
+            self.driver.session(database=self.database) as session,
+        ):
+            return session.execute_write(lambda tx: work(Statements(tx)))
 
     def apply_schema(self) -> None:
         """Create the constraints and indexes; running it again changes nothing."""
@@ -139,6 +157,16 @@ class Neo4jGraph:
                     BACKEND, f"{self.uri}: {_one_line(exc)}"
                 ) from exc
             raise
+
+
+class Statements:
+    """Named statements run inside one transaction."""
+
+    def __init__(self, tx: neo4j.ManagedTransaction) -> None:
+        self._tx = tx
+
+    def run(self, statement: str, **parameters: Any) -> list[neo4j.Record]:
+        return list(self._tx.run(cypher.load(statement), parameters))
 
 
 def _one_line(exc: Exception) -> str:

@@ -1,1 +1,235 @@
-"""Placeholder."""
+"""The lineage repository: every read and write of tables, jobs and tasks.
+
+Each method runs named statements from ``cypher/`` with values as
+parameters. Writes that must land together share one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from fate_lineage.tracking.sources import Hop
+
+if TYPE_CHECKING:
+    from fate_lineage.graph.driver import Neo4jGraph, Statements
+    from fate_lineage.tracking.dsl import TableRef
+
+Properties = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class TaskRecord:
+    """What one task read and wrote, ready to be merged into the graph.
+
+    ``inputs`` and ``outputs`` are maps with ``slot``, ``namespace`` and
+    ``name`` (outputs also carry ``properties``); ``edges`` pair a child and
+    a parent, each a map with ``namespace`` and ``name``.
+    """
+
+    job_id: str
+    component: str
+    role: str
+    party_id: str
+    status: str
+    task_version: int
+    inputs: list[Properties]
+    outputs: list[Properties]
+    edges: list[Properties]
+
+
+class LineageRepository:
+    def __init__(self, graph: Neo4jGraph) -> None:
+        self.graph = graph
+
+    def register_source_table(
+        self, table: TableRef, origin: str, properties: Properties, now: int
+    ) -> tuple[Properties, bool]:
+        """Merge an uploaded or bound table; return it and whether it has parents."""
+        record = self.graph.write(
+            "merge_source_table",
+            namespace=table.namespace,
+            name=table.name,
+            origin=origin,
+            properties=properties,
+            now=now,
+        )[0]
+        return record["table"], record["derived"]
+
+    def find_table(self, table: TableRef) -> tuple[str, Properties] | None:
+        """Return the table's element id and properties, or None."""
+        records = self.graph.read(
+            "find_table", namespace=table.namespace, name=table.name
+        )
+        if not records:
+            return None
+        return records[0]["id"], records[0]["table"]
+
+    def existing_tables(self, tables: Iterable[TableRef]) -> set[tuple[str, str]]:
+        """Return the (namespace, name) keys among ``tables`` that are recorded."""
+        keys = [{"namespace": t.namespace, "name": t.name} for t in tables]
+        records = self.graph.read("find_existing_tables", tables=keys)
+        return {(record["namespace"], record["name"]) for record in records}
+
+    def find_job(self, job_id: str) -> Properties | None:
+        records = self.graph.read("find_job", job_id=job_id)
+        return records[0]["job"] if records else None
+
+    def create_job(
+        self,
+        job_id: str,
+        properties: Properties,
+        tasks: list[Properties],
+        reader_inputs: list[Properties],
+        now: int,
+    ) -> tuple[Properties, bool]:
+        """Create a job with its tasks and Reader inputs in one transaction.
+
+        An existing job is returned as stored, with nothing written, and
+        False as the second value.
+        """
+
+        def work(tx: Statements) -> tuple[Properties, bool]:
+            record = tx.run("merge_job", job_id=job_id, properties=properties, now=now)[
+                0
+            ]
+            if not record["created"]:
+                return record["job"], False
+            tx.run("merge_job_tasks", job_id=job_id, tasks=tasks, now=now)
+            tx.run("merge_task_inputs", job_id=job_id, inputs=reader_inputs, now=now)
+            return record["job"], True
+
+        return self.graph.transaction(work)
+
+    def change_job_status(
+        self,
+        job_id: str,
+        decide: Callable[[Properties], tuple[str, bool] | None],
+        now: int,
+    ) -> Properties | None:
+        """Apply ``decide(job)`` to the stored job in one transaction.
+
+        ``decide`` returns the new status and whether it ends the job, None
+        to leave the job as it is, or raises to reject the change. Return the
+        job afterwards, or None when there is no such job.
+        """
+
+        def work(tx: Statements) -> Properties | None:
+            records = tx.run("find_job", job_id=job_id)
+            if not records:
+                return None
+            job: Properties = records[0]["job"]
+            change = decide(job)
+            if change is None:
+                return job
+            status, ended = change
+            updated = tx.run(
+                "update_job_status",
+                job_id=job_id,
+                status=status,
+                ended=ended,
+                now=now,
+            )
+            result: Properties = updated[0]["job"]
+            return result
+
+        return self.graph.transaction(work)
+
+    def record_task(self, record: TaskRecord, now: int) -> None:
+        """Merge a task's inputs, outputs and derived edges in one transaction."""
+        task_key = {
+            "job_id": record.job_id,
+            "component": record.component,
+            "role": record.role,
+            "party_id": record.party_id,
+        }
+        inputs = [{**task_key, **item} for item in record.inputs]
+
+        def work(tx: Statements) -> None:
+            tx.run("merge_task_inputs", job_id=record.job_id, inputs=inputs, now=now)
+            tx.run(
+                "merge_task_outputs",
+                **task_key,
+                status=record.status,
+                task_version=record.task_version,
+                outputs=record.outputs,
+                now=now,
+            )
+            tx.run("merge_derived_edges", **task_key, edges=record.edges, now=now)
+
+        self.graph.transaction(work)
+
+    def find_task(
+        self, job_id: str, component: str, role: str, party_id: str
+    ) -> Properties | None:
+        records = self.graph.read(
+            "find_task",
+            job_id=job_id,
+            component=component,
+            role=role,
+            party_id=party_id,
+        )
+        return records[0]["task"] if records else None
+
+    def find_task_inputs(
+        self, job_id: str, component: str, role: str, party_id: str
+    ) -> list[Properties]:
+        """Return the tables a task read, as maps of slot, namespace and name."""
+        records = self.graph.read(
+            "find_task_inputs",
+            job_id=job_id,
+            component=component,
+            role=role,
+            party_id=party_id,
+        )
+        return [dict(record) for record in records]
+
+    def find_task_outputs(
+        self, refs: list[Properties], role: str, party_id: str
+    ) -> list[Properties]:
+        """Return output tables of one party's tasks.
+
+        Each ref names ``job_id``, ``component`` and ``data_name`` (None for
+        every output); each result adds ``namespace`` and ``name``.
+        """
+        records = self.graph.read(
+            "find_task_outputs", refs=refs, role=role, party_id=party_id
+        )
+        return [dict(record) for record in records]
+
+    def parent_hops(self, ids: list[str], as_of: int) -> list[Hop]:
+        return self._hops("find_parent_edges", ids, as_of)
+
+    def child_hops(self, ids: list[str], as_of: int) -> list[Hop]:
+        return self._hops("find_child_edges", ids, as_of)
+
+    def _hops(self, statement: str, ids: list[str], as_of: int) -> list[Hop]:
+        records = self.graph.read(statement, ids=ids, as_of=as_of)
+        return [
+            Hop(record["from_id"], record["to_id"], record["table"], record["via"])
+            for record in records
+        ]
+
+    def reading_jobs(
+        self, table: TableRef, start_time: int, end_time: int
+    ) -> list[Properties]:
+        """Return the jobs that read a table, newest first."""
+        records = self.graph.read(
+            "find_reading_jobs",
+            namespace=table.namespace,
+            name=table.name,
+            start_time=start_time,
+            end_time=end_time,
+        )
+        return [record["job"] for record in records]
+
+    def tables_by_namespace_prefix(
+        self, prefix: str, skip: int, limit: int
+    ) -> tuple[int, list[Properties]]:
+        """Return how many tables match and one page of them."""
+        count = self.graph.read("count_tables_by_namespace_prefix", prefix=prefix)
+        page = self.graph.read(
+            "find_tables_by_namespace_prefix", prefix=prefix, skip=skip, limit=limit
+        )
+        return count[0]["count"], [record["table"] for record in page]

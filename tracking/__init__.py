@@ -1,1 +1,5 @@
-"""Rules of table provenance that the API and the CLI share: DSL parsing, naming, sources, rendering."""
+"""Rules of table provenance shared by the API and the CLI.
+
+DSL parsing, default names, source finding, rendering and the recording and
+query services over the lineage repository.
+"""

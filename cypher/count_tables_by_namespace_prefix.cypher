@@ -1,0 +1,3 @@
+MATCH (table:Table)
+WHERE table.namespace STARTS WITH $prefix
+RETURN count(table) AS count
