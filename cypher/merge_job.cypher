@@ -1,5 +1,5 @@
 // Create a submitted job in status waiting. An existing job is returned
-// unchanged; `created` tells the two cases apart.
+// unchanged, and `created` tells the two cases apart.
 MERGE (job:Job {job_id: $job_id})
   ON CREATE SET
     job += $properties,

@@ -1,4 +1,4 @@
-// Move a job to a new status; the first start and the first end are kept.
+// Move a job to a new status. The first start and the first end are kept.
 MATCH (job:Job {job_id: $job_id})
 SET
   job.status = $status,
