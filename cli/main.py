@@ -16,6 +16,10 @@ from fate_lineage.cli.config import (
     parse_port,
     save_address,
 )
+from fate_lineage.cli.data import data
+from fate_lineage.cli.job import job
+from fate_lineage.cli.table import table
+from fate_lineage.cli.tracking import tracking
 from fate_lineage.errors import RetCode
 
 
@@ -70,6 +74,12 @@ def server() -> None:
 def ready() -> None:
     """Report whether the service reaches Neo4j and Redis (GET /readyz)."""
     http.echo_and_exit(http.call(load_address(), "GET", "/readyz"))
+
+
+flow.add_command(data)
+flow.add_command(job)
+flow.add_command(table)
+flow.add_command(tracking)
 
 
 def _address_from_service_conf(path: Path) -> tuple[str, str]:

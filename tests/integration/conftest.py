@@ -6,11 +6,17 @@ you). A backend that does not respond fails the run: these tests never skip.
 
 from __future__ import annotations
 
+import json
+import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 import redis
+from flask.testing import FlaskClient
 
+from fate_lineage.api.app import create_app
 from fate_lineage.conf import Settings, load_settings
 from fate_lineage.errors import BackendUnavailable
 from fate_lineage.graph.driver import Neo4jGraph
@@ -41,3 +47,69 @@ def redis_client(settings: Settings) -> redis.Redis:
     except BackendUnavailable as exc:
         pytest.fail(f"{exc.message} Integration tests need the local stack.")
     return client
+
+
+@dataclass
+class TrackingScope:
+    """Unique names for one test's tables and jobs, deleted after the test.
+
+    Neo4j Community has one user database, so tests share it and keep apart
+    by name: every namespace starts with ``namespace`` and every job id with
+    ``job_prefix``. Generated job ids go in ``extra_job_ids``.
+    """
+
+    token: str
+    extra_job_ids: list[str] = field(default_factory=list)
+
+    @property
+    def namespace(self) -> str:
+        return f"test_{self.token}"
+
+    @property
+    def job_prefix(self) -> str:
+        return f"job{self.token}"
+
+    def job_id(self, suffix: str = "0") -> str:
+        return f"{self.job_prefix}_{suffix}"
+
+
+@pytest.fixture
+def scope(graph: Neo4jGraph) -> Iterator[TrackingScope]:
+    tracking = TrackingScope(uuid.uuid4().hex[:12])
+    yield tracking
+    job_prefixes = [tracking.job_prefix, *tracking.extra_job_ids]
+    graph.driver.execute_query(
+        "MATCH (node) "
+        "WHERE (node:Table AND (node.namespace STARTS WITH $namespace "
+        "  OR any(prefix IN $jobs WHERE node.namespace STARTS WITH "
+        "    'output_data_' + prefix))) "
+        "  OR ((node:Job OR node:Task) AND any(prefix IN $jobs "
+        "    WHERE node.job_id STARTS WITH prefix)) "
+        "DETACH DELETE node",
+        {"namespace": tracking.namespace, "jobs": job_prefixes},
+        database_=graph.database,
+    )
+
+
+@pytest.fixture(scope="session")
+def client(settings: Settings) -> FlaskClient:
+    return create_app(settings).test_client()
+
+
+@pytest.fixture
+def graph_dump(graph: Neo4jGraph) -> Any:
+    """Return a function that lists one test's nodes and edges, sorted."""
+
+    def dump(namespace: str, job_id: str) -> list[str]:
+        records, _, _ = graph.driver.execute_query(
+            "MATCH (node) WHERE node.namespace STARTS WITH $namespace "
+            "  OR node.job_id = $job_id OR node.namespace CONTAINS $job_id "
+            "OPTIONAL MATCH (node)-[edge]->(other) "
+            "RETURN properties(node) AS node, type(edge) AS type, "
+            "  properties(edge) AS edge, properties(other) AS other",
+            {"namespace": namespace, "job_id": job_id},
+            database_=graph.database,
+        )
+        return sorted(json.dumps(dict(record), sort_keys=True) for record in records)
+
+    return dump

@@ -1,0 +1,704 @@
+"""Table provenance through the HTTP API, on the stack's real Neo4j."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from flask.testing import FlaskClient
+
+    from tests.integration.conftest import TrackingScope
+
+FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "fate"
+
+# A Reader and one transform: enough tasks to hang any synthetic graph on,
+# since a report may name its own inputs and outputs.
+TINY_DSL = {
+    "components": {
+        "reader_0": {"module": "Reader", "output": {"data": ["data"]}},
+        "transform_0": {
+            "module": "DataTransform",
+            "input": {"data": {"data": ["reader_0.data"]}},
+            "output": {"data": ["data"]},
+        },
+    }
+}
+
+
+def post(client: FlaskClient, path: str, body: Any) -> tuple[int, dict[str, Any]]:
+    response = client.post(path, json=body)
+    return response.status_code, response.get_json()
+
+
+def ok(client: FlaskClient, path: str, body: Any) -> Any:
+    status, reply = post(client, path, body)
+    assert status == 200, reply
+    assert reply["retcode"] == 0, reply
+    return reply["data"]
+
+
+def upload(client: FlaskClient, namespace: str, name: str) -> None:
+    ok(client, "/v1/data/upload", {"table_name": name, "namespace": namespace})
+
+
+def tiny_conf(namespace: str, reader_table: str) -> dict[str, Any]:
+    return {
+        "dsl_version": 2,
+        "initiator": {"role": "guest", "party_id": 9999},
+        "role": {"guest": [9999]},
+        "component_parameters": {
+            "role": {
+                "guest": {
+                    "0": {
+                        "reader_0": {
+                            "table": {"name": reader_table, "namespace": namespace}
+                        }
+                    }
+                }
+            }
+        },
+    }
+
+
+class Graph:
+    """Builds a synthetic graph: each ``link`` is one report of transform_0."""
+
+    def __init__(self, client: FlaskClient, scope: TrackingScope) -> None:
+        self.client = client
+        self.ns = scope.namespace
+        self.job_id = scope.job_id("graph")
+        upload(client, self.ns, "seed")
+        ok(
+            client,
+            "/v1/job/submit",
+            {
+                "dsl": TINY_DSL,
+                "runtime_conf": tiny_conf(self.ns, "seed"),
+                "job_id": self.job_id,
+            },
+        )
+
+    def link(self, child: str, *parents: str) -> dict[str, Any]:
+        result: dict[str, Any] = ok(
+            self.client,
+            "/v1/tracking/component/output/data/report",
+            {
+                "job_id": self.job_id,
+                "component_name": "transform_0",
+                "role": "guest",
+                "party_id": "9999",
+                "inputs": [
+                    {"table_name": parent, "namespace": self.ns} for parent in parents
+                ],
+                "outputs": [
+                    {"data_name": "data", "table_name": child, "namespace": self.ns}
+                ],
+            },
+        )
+        return result
+
+    def key(self, name: str) -> dict[str, str]:
+        return {"table_name": name, "namespace": self.ns}
+
+    def sources(self, name: str) -> list[tuple[str, str]]:
+        items = ok(self.client, "/v1/table/tracking/source", self.key(name))
+        return [
+            (item["parent_table_name"], item["source_table_name"]) for item in items
+        ]
+
+    def lineage(self, name: str, **options: Any) -> dict[str, Any]:
+        result: dict[str, Any] = ok(
+            self.client, "/v1/table/lineage", {**self.key(name), **options}
+        )
+        return result
+
+
+@pytest.fixture
+def synthetic(client: FlaskClient, scope: TrackingScope) -> Graph:
+    return Graph(client, scope)
+
+
+def names_of(answer: dict[str, Any]) -> set[str]:
+    return {node["name"] for node in answer["nodes"]}
+
+
+def test_unknown_table_is_404(client: FlaskClient, scope: TrackingScope) -> None:
+    key = {"table_name": "missing", "namespace": scope.namespace}
+
+    for path in ("/v1/table/tracking/source", "/v1/table/tracking/job"):
+        status, reply = post(client, path, key)
+
+        assert status == 404
+        assert reply["retcode"] == 100
+        assert "table name missing" in reply["retmsg"]
+        assert scope.namespace in reply["retmsg"]
+
+
+def test_uploaded_table_has_no_source(synthetic: Graph) -> None:
+    assert synthetic.sources("seed") == []
+
+
+def test_several_parents_each_with_source(synthetic: Graph) -> None:
+    upload(synthetic.client, synthetic.ns, "root")
+    synthetic.link("left", "root")
+    synthetic.link("child", "left", "seed")
+
+    assert synthetic.sources("child") == [("left", "root"), ("seed", "seed")]
+
+
+def test_parent_with_several_roots(synthetic: Graph) -> None:
+    upload(synthetic.client, synthetic.ns, "root_a")
+    upload(synthetic.client, synthetic.ns, "root_b")
+    synthetic.link("middle", "root_a", "root_b")
+    synthetic.link("child", "middle")
+
+    assert synthetic.sources("child") == [("middle", "root_a"), ("middle", "root_b")]
+
+
+def test_diamond_reaches_root_once(synthetic: Graph) -> None:
+    synthetic.link("left", "seed")
+    synthetic.link("right", "seed")
+    synthetic.link("bottom", "left", "right")
+
+    answer = synthetic.lineage("bottom", depth=5)
+
+    assert synthetic.sources("bottom") == [("left", "seed"), ("right", "seed")]
+    assert names_of(answer) == {"bottom", "left", "right", "seed"}
+    assert len(answer["edges"]) == 4
+
+
+def test_cycle_terminates(synthetic: Graph) -> None:
+    synthetic.link("b", "seed")
+    synthetic.link("c", "b")
+    synthetic.link("seed", "c")
+
+    answer = synthetic.lineage("b", direction="both", depth=50)
+
+    assert names_of(answer) == {"seed", "b", "c"}
+    assert len(answer["edges"]) == 3
+    assert answer["truncated"] is False
+    # Every ancestor of seed has a parent, so seed is its own source.
+    assert synthetic.sources("b") == [("seed", "seed")]
+
+
+def test_depth_limits_hops(synthetic: Graph) -> None:
+    previous = "seed"
+    for index in range(5):
+        synthetic.link(f"chain_{index}", previous)
+        previous = f"chain_{index}"
+
+    answer = synthetic.lineage("chain_4", depth=2)
+
+    assert names_of(answer) == {"chain_4", "chain_3", "chain_2"}
+    assert {node["hops"] for node in answer["nodes"]} == {0, 1, 2}
+    assert answer["truncated"] is False
+    assert synthetic.sources("chain_4") == [("chain_3", "seed")]
+
+
+def test_node_budget_truncates(synthetic: Graph) -> None:
+    parents = [f"parent_{index}" for index in range(5)]
+    for parent in parents:
+        upload(synthetic.client, synthetic.ns, parent)
+    synthetic.link("child", *parents)
+
+    answer = synthetic.lineage("child", node_budget=3)
+
+    assert answer["truncated"] is True
+    assert names_of(answer) == {"child", "parent_0", "parent_1"}
+    assert len(answer["edges"]) == 2
+
+
+def test_as_of_hides_later_records(synthetic: Graph) -> None:
+    synthetic.link("early", "seed")
+    time.sleep(0.01)
+    moment = time.time_ns() // 1_000_000
+    time.sleep(0.01)
+    synthetic.link("late", "early")
+
+    now = synthetic.lineage("early", direction="down")
+    before = synthetic.lineage("early", direction="down", as_of=moment)
+    status, reply = post(
+        synthetic.client,
+        "/v1/table/lineage",
+        {**synthetic.key("late"), "as_of": moment},
+    )
+
+    assert names_of(now) == {"early", "late"}
+    assert names_of(before) == {"early"}
+    assert status == 404
+    assert "after as_of" in reply["retmsg"]
+
+
+def test_as_of_accepts_iso_time(synthetic: Graph) -> None:
+    synthetic.link("child", "seed")
+
+    later = synthetic.lineage("child", as_of="2999-01-01")
+    status, reply = post(
+        synthetic.client,
+        "/v1/table/lineage",
+        {**synthetic.key("child"), "as_of": "2000-01-01T00:00:00Z"},
+    )
+
+    assert later["as_of"] == 32472144000000
+    assert names_of(later) == {"child", "seed"}
+    assert status == 404
+    assert "after as_of 946684800000" in reply["retmsg"]
+
+
+def test_report_twice_changes_nothing(synthetic: Graph, graph_dump: Any) -> None:
+    synthetic.link("child", "seed")
+    first = graph_dump(synthetic.ns, synthetic.job_id)
+
+    synthetic.link("child", "seed")
+    second = graph_dump(synthetic.ns, synthetic.job_id)
+
+    assert first == second
+
+
+def test_many_inputs_many_outputs_records_every_edge(synthetic: Graph) -> None:
+    for name in ("in_a", "in_b", "in_c"):
+        upload(synthetic.client, synthetic.ns, name)
+    result = ok(
+        synthetic.client,
+        "/v1/tracking/component/output/data/report",
+        {
+            "job_id": synthetic.job_id,
+            "component_name": "transform_0",
+            "role": "guest",
+            "party_id": 9999,
+            "inputs": [synthetic.key(name) for name in ("in_a", "in_b", "in_c")],
+            "outputs": [
+                {"data_name": name, **synthetic.key(f"out_{name}")}
+                for name in ("train", "test")
+            ],
+        },
+    )
+
+    assert result["edge_count"] == 6
+    for output in ("out_train", "out_test"):
+        parents = {parent for parent, _ in synthetic.sources(output)}
+        assert parents == {"in_a", "in_b", "in_c"}
+
+
+def test_explicit_parents_narrow_edges(synthetic: Graph) -> None:
+    upload(synthetic.client, synthetic.ns, "other")
+    ok(
+        synthetic.client,
+        "/v1/tracking/component/output/data/report",
+        {
+            "job_id": synthetic.job_id,
+            "component_name": "transform_0",
+            "role": "guest",
+            "party_id": "9999",
+            "inputs": [synthetic.key("seed")],
+            "outputs": [
+                {
+                    "data_name": "data",
+                    **synthetic.key("narrow"),
+                    "parents": [synthetic.key("other")],
+                }
+            ],
+        },
+    )
+
+    assert synthetic.sources("narrow") == [("other", "other")]
+
+
+def test_unresolved_input_is_skipped(client: FlaskClient, scope: TrackingScope) -> None:
+    upload(client, scope.namespace, "seed")
+    job_id = scope.job_id()
+    ok(
+        client,
+        "/v1/job/submit",
+        {
+            "dsl": TINY_DSL,
+            "runtime_conf": tiny_conf(scope.namespace, "seed"),
+            "job_id": job_id,
+        },
+    )
+
+    status, reply = post(
+        client,
+        "/v1/tracking/component/output/data/report",
+        {
+            "job_id": job_id,
+            "component_name": "transform_0",
+            "role": "guest",
+            "party_id": "9999",
+        },
+    )
+
+    assert status == 200
+    assert reply["retcode"] == 0
+    assert reply["data"]["outputs"] == []
+    assert "reader_0 has not reported its outputs yet" in reply["data"]["skipped"][0]
+
+
+def test_unknown_reader_table_rejects_submit(
+    client: FlaskClient, scope: TrackingScope
+) -> None:
+    status, reply = post(
+        client,
+        "/v1/job/submit",
+        {
+            "dsl": TINY_DSL,
+            "runtime_conf": tiny_conf(scope.namespace, "absent"),
+            "job_id": scope.job_id(),
+        },
+    )
+
+    assert status == 404
+    assert f"{scope.namespace}/absent" in reply["retmsg"]
+    assert "flow data upload" in reply["retmsg"]
+
+
+def test_invalid_dsl_names_component(client: FlaskClient, scope: TrackingScope) -> None:
+    dsl = json.loads(json.dumps(TINY_DSL))
+    dsl["components"]["transform_0"]["input"]["data"]["data"] = ["reader_9.data"]
+
+    status, reply = post(
+        client,
+        "/v1/job/submit",
+        {"dsl": dsl, "runtime_conf": tiny_conf(scope.namespace, "seed")},
+    )
+
+    assert status == 400
+    assert reply["retcode"] == 101
+    assert "reader_9" in reply["retmsg"]
+
+
+def test_missing_fields_listed(client: FlaskClient) -> None:
+    status, reply = post(client, "/v1/job/submit", {"dsl": []})
+
+    assert status == 400
+    assert reply["retcode"] == 101
+    assert "dsl: Not a valid mapping type" in reply["retmsg"]
+    assert "runtime_conf: Missing data for required field" in reply["retmsg"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [None, [], "text"],
+    ids=["empty", "array", "string"],
+)
+def test_body_must_be_object(client: FlaskClient, body: Any) -> None:
+    response = client.post(
+        "/v1/table/tracking/source",
+        data=json.dumps(body) if body is not None else "",
+        content_type="application/json",
+    )
+
+    assert response.status_code == 400
+    assert response.get_json()["retcode"] == 101
+
+
+def test_job_status_transitions(client: FlaskClient, scope: TrackingScope) -> None:
+    upload(client, scope.namespace, "seed")
+    job_id = scope.job_id()
+    body = {
+        "dsl": TINY_DSL,
+        "runtime_conf": tiny_conf(scope.namespace, "seed"),
+        "job_id": job_id,
+    }
+    ok(client, "/v1/job/submit", body)
+
+    running = ok(client, "/v1/job/update", {"job_id": job_id, "status": "running"})
+    again = ok(client, "/v1/job/update", {"job_id": job_id, "status": "running"})
+    ended = ok(client, "/v1/job/update", {"job_id": job_id, "status": "success"})
+    status, reply = post(
+        client, "/v1/job/update", {"job_id": job_id, "status": "running"}
+    )
+
+    assert running["start_time"] >= running["create_time"]
+    assert again == running
+    assert ended["end_time"] >= ended["start_time"]
+    assert status == 409
+    assert reply["retcode"] == 103
+    assert "success and cannot become running" in reply["retmsg"]
+
+
+def test_resubmit_same_job_is_noop(client: FlaskClient, scope: TrackingScope) -> None:
+    upload(client, scope.namespace, "seed")
+    body = {
+        "dsl": TINY_DSL,
+        "runtime_conf": tiny_conf(scope.namespace, "seed"),
+        "job_id": scope.job_id(),
+    }
+    ok(client, "/v1/job/submit", body)
+
+    status, reply = post(client, "/v1/job/submit", body)
+    changed = {
+        **body,
+        "dsl": {"components": {"reader_0": TINY_DSL["components"]["reader_0"]}},
+    }
+    conflict_status, conflict = post(client, "/v1/job/submit", changed)
+
+    assert status == 200
+    assert "nothing changed" in reply["retmsg"]
+    assert conflict_status == 409
+    assert scope.job_id() in conflict["retmsg"]
+
+
+def test_upload_over_output_table_conflicts(synthetic: Graph) -> None:
+    synthetic.link("child", "seed")
+
+    status, reply = post(synthetic.client, "/v1/data/upload", synthetic.key("child"))
+
+    assert status == 409
+    assert "has parent tables" in reply["retmsg"]
+
+
+def test_unknown_job_is_404(client: FlaskClient, scope: TrackingScope) -> None:
+    for path in ("/v1/job/query", "/v1/job/simulate", "/v1/job/stop"):
+        status, reply = post(client, path, {"job_id": scope.job_id("absent")})
+
+        assert status == 404
+        assert reply["retcode"] == 100
+        assert scope.job_id("absent") in reply["retmsg"]
+
+
+def test_table_list_and_jobs_pages(synthetic: Graph) -> None:
+    for index in range(3):
+        upload(synthetic.client, synthetic.ns, f"page_{index}")
+
+    first = ok(
+        synthetic.client,
+        "/v1/table/list",
+        {"namespace_prefix": synthetic.ns, "page": 1, "page_size": 2},
+    )
+    second = ok(
+        synthetic.client,
+        "/v1/table/list",
+        {"namespace_prefix": synthetic.ns, "page": 2, "page_size": 2},
+    )
+    jobs = ok(
+        synthetic.client,
+        "/v1/table/jobs",
+        {**synthetic.key("seed"), "start_time": "2000-01-01"},
+    )
+    none = ok(
+        synthetic.client,
+        "/v1/table/jobs",
+        {**synthetic.key("seed"), "end_time": "2000-01-01"},
+    )
+
+    assert first["count"] == 4
+    assert [t["name"] for t in first["tables"]] == ["page_0", "page_1"]
+    assert [t["name"] for t in second["tables"]] == ["page_2", "seed"]
+    assert [job["job_id"] for job in jobs["jobs"]] == [synthetic.job_id]
+    assert none["count"] == 0
+
+
+def test_page_size_over_limit(client: FlaskClient) -> None:
+    status, reply = post(client, "/v1/table/list", {"page_size": 10**6})
+
+    assert status == 400
+    assert "lineage.max_page_size" in reply["retmsg"]
+
+
+def load_fixture(folder: str, stem: str) -> tuple[Any, Any]:
+    dsl = json.loads((FIXTURES / folder / f"{stem}_dsl.json").read_text())
+    conf = json.loads((FIXTURES / folder / f"{stem}_conf.json").read_text())
+    return dsl, conf
+
+
+def run_fixture(
+    client: FlaskClient, scope: TrackingScope, folder: str, stem: str
+) -> dict[str, Any]:
+    dsl, conf = load_fixture(folder, stem)
+    submitted = ok(client, "/v1/job/submit", {"dsl": dsl, "runtime_conf": conf})
+    scope.extra_job_ids.append(submitted["job_id"])
+    result: dict[str, Any] = ok(
+        client, "/v1/job/simulate", {"job_id": submitted["job_id"]}
+    )
+    return result
+
+
+def outputs_of(result: dict[str, Any], component: str, role: str) -> list[Any]:
+    for task in result["tasks"]:
+        if (task["component_name"], task["role"]) == (component, role):
+            return list(task["outputs"])
+    raise AssertionError(f"no task {component} {role}")
+
+
+def scoped(conf: Any, namespace: str) -> Any:
+    """Return the conf with every Reader table moved into ``namespace``."""
+    text = json.dumps(conf).replace(
+        '"namespace": "experiment"', f'"namespace": "{namespace}"'
+    )
+    return json.loads(text)
+
+
+def run_example(
+    client: FlaskClient, scope: TrackingScope, folder: str, stem: str
+) -> dict[str, Any]:
+    dsl, conf = load_fixture(folder, stem)
+    submitted = ok(
+        client,
+        "/v1/job/submit",
+        {"dsl": dsl, "runtime_conf": scoped(conf, scope.namespace)},
+    )
+    scope.extra_job_ids.append(submitted["job_id"])
+    result: dict[str, Any] = ok(
+        client, "/v1/job/simulate", {"job_id": submitted["job_id"]}
+    )
+    return result
+
+
+def upload_examples(client: FlaskClient, scope: TrackingScope) -> None:
+    for side in ("guest", "host"):
+        upload(client, scope.namespace, f"breast_hetero_{side}")
+        upload(client, scope.namespace, f"motor_hetero_{side}")
+
+
+def key_of(output: dict[str, Any]) -> dict[str, str]:
+    return {"table_name": output["table_name"], "namespace": output["table_namespace"]}
+
+
+def test_hetero_lr_chain(client: FlaskClient, scope: TrackingScope) -> None:
+    upload_examples(client, scope)
+
+    result = run_example(
+        client, scope, "hetero_logistic_regression", "hetero_lr_normal"
+    )
+    [model_output] = outputs_of(result, "hetero_lr_0", "guest")
+    [intersection] = outputs_of(result, "intersection_0", "guest")
+    sources = ok(client, "/v1/table/tracking/source", key_of(model_output))
+    jobs = ok(
+        client,
+        "/v1/table/tracking/job",
+        {"table_name": "breast_hetero_guest", "namespace": scope.namespace},
+    )
+
+    assert result["status"] == "success"
+    assert outputs_of(result, "hetero_lr_0", "arbiter") == []
+    assert sources == [
+        {
+            "parent_table_name": intersection["table_name"],
+            "parent_table_namespace": intersection["table_namespace"],
+            "source_table_name": "breast_hetero_guest",
+            "source_table_namespace": scope.namespace,
+        }
+    ]
+    assert jobs == {"count": 1, "job": [result["job_id"]]}
+
+
+def test_union_has_two_parents(client: FlaskClient, scope: TrackingScope) -> None:
+    upload_examples(client, scope)
+
+    result = run_example(client, scope, "union", "test_union_job")
+    [union_output] = outputs_of(result, "union_0", "guest")
+    sources = ok(client, "/v1/table/tracking/source", key_of(union_output))
+    parents = {item["parent_table_namespace"] for item in sources}
+
+    assert len(sources) == 2
+    assert parents == {
+        f"output_data_{result['job_id']}_intersection_0_0",
+        f"output_data_{result['job_id']}_intersection_1_0",
+    }
+    assert {item["source_table_name"] for item in sources} == {"breast_hetero_guest"}
+    # need_run false on the host leaves evaluation_0 without a host task.
+    assert ("evaluation_0", "host") not in {
+        (task["component_name"], task["role"]) for task in result["tasks"]
+    }
+
+
+def test_data_split_has_three_outputs(
+    client: FlaskClient, scope: TrackingScope
+) -> None:
+    upload_examples(client, scope)
+
+    result = run_example(client, scope, "data_split", "test_hetero_data_split_job")
+    split_outputs = outputs_of(result, "hetero_data_split_0", "guest")
+    [linr_output] = outputs_of(result, "hetero_linr_0", "guest")
+    linr_sources = ok(client, "/v1/table/tracking/source", key_of(linr_output))
+    listed = ok(
+        client,
+        "/v1/tracking/component/output/data/table",
+        {
+            "job_id": result["job_id"],
+            "component_name": "hetero_data_split_0",
+            "role": "guest",
+            "party_id": "9999",
+        },
+    )
+
+    assert [o["data_name"] for o in split_outputs] == [
+        "train_data",
+        "validate_data",
+        "test_data",
+    ]
+    assert sorted(o["data_name"] for o in listed) == sorted(
+        o["data_name"] for o in split_outputs
+    )
+    assert {item["parent_table_name"] for item in linr_sources} == {
+        split_outputs[0]["table_name"],
+        split_outputs[2]["table_name"],
+    }
+    assert {item["source_table_name"] for item in linr_sources} == {
+        "motor_hetero_guest"
+    }
+
+
+def test_second_job_reads_first_output(
+    client: FlaskClient, scope: TrackingScope
+) -> None:
+    upload_examples(client, scope)
+    first = run_example(client, scope, "hetero_logistic_regression", "hetero_lr_normal")
+    [guest_output] = outputs_of(first, "hetero_lr_0", "guest")
+    dsl, conf = load_fixture("hetero_logistic_regression", "hetero_lr_normal")
+    readers = conf["component_parameters"]["role"]
+    readers["guest"]["0"]["reader_0"]["table"] = {
+        "name": guest_output["table_name"],
+        "namespace": guest_output["table_namespace"],
+    }
+    # The host names the same kind of table by job, component and data name.
+    readers["host"]["0"]["reader_0"]["table"] = {
+        "job_id": first["job_id"],
+        "component_name": "hetero_lr_0",
+        "data_name": "data",
+    }
+
+    submitted = ok(client, "/v1/job/submit", {"dsl": dsl, "runtime_conf": conf})
+    scope.extra_job_ids.append(submitted["job_id"])
+    second = ok(client, "/v1/job/simulate", {"job_id": submitted["job_id"]})
+    [reader_output] = outputs_of(second, "reader_0", "guest")
+    sources = ok(client, "/v1/table/tracking/source", key_of(reader_output))
+    jobs = ok(client, "/v1/table/tracking/job", key_of(guest_output))
+    [host_reader_output] = outputs_of(second, "reader_0", "host")
+    host_sources = ok(client, "/v1/table/tracking/source", key_of(host_reader_output))
+
+    assert sources == [
+        {
+            "parent_table_name": guest_output["table_name"],
+            "parent_table_namespace": guest_output["table_namespace"],
+            "source_table_name": "breast_hetero_guest",
+            "source_table_namespace": scope.namespace,
+        }
+    ]
+    # The first job's evaluation_0 read the table too; newest comes first.
+    assert jobs == {"count": 2, "job": [second["job_id"], first["job_id"]]}
+    assert [item["source_table_name"] for item in host_sources] == [
+        "breast_hetero_host"
+    ]
+
+
+def test_simulate_twice_changes_nothing(
+    client: FlaskClient, scope: TrackingScope, graph_dump: Any
+) -> None:
+    upload_examples(client, scope)
+    result = run_example(
+        client, scope, "hetero_logistic_regression", "hetero_lr_normal"
+    )
+    before = graph_dump(scope.namespace, result["job_id"])
+
+    again = ok(client, "/v1/job/simulate", {"job_id": result["job_id"]})
+    after = graph_dump(scope.namespace, result["job_id"])
+
+    assert again["tasks"] == result["tasks"]
+    assert before == after
