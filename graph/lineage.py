@@ -18,6 +18,29 @@ if TYPE_CHECKING:
 
 Properties = dict[str, Any]
 
+# The order in which a table's properties are returned. Neo4j maps have no
+# order, and a fixed one makes answers easier to read and compare.
+TABLE_FIELDS = (
+    "namespace",
+    "name",
+    "origin",
+    "file",
+    "head",
+    "partition",
+    "id_delimiter",
+    "columns",
+    "row_count",
+    "engine",
+    "address",
+    "recorded_at",
+)
+
+
+def ordered_table(properties: Properties) -> Properties:
+    """Return the table's properties in TABLE_FIELDS order, unknown ones last."""
+    known = {key: properties[key] for key in TABLE_FIELDS if key in properties}
+    return {**known, **properties}
+
 
 @dataclass(frozen=True)
 class TaskRecord:
@@ -55,7 +78,7 @@ class LineageRepository:
             properties=properties,
             now=now,
         )[0]
-        return record["table"], record["derived"]
+        return ordered_table(record["table"]), record["derived"]
 
     def find_table(self, table: TableRef) -> tuple[str, Properties] | None:
         """Return the table's element id and properties, or None."""
@@ -64,7 +87,7 @@ class LineageRepository:
         )
         if not records:
             return None
-        return records[0]["id"], records[0]["table"]
+        return records[0]["id"], ordered_table(records[0]["table"])
 
     def existing_tables(self, tables: Iterable[TableRef]) -> set[tuple[str, str]]:
         """Return the (namespace, name) keys among ``tables`` that are recorded."""
@@ -232,4 +255,4 @@ class LineageRepository:
         page = self.graph.read(
             "find_tables_by_namespace_prefix", prefix=prefix, skip=skip, limit=limit
         )
-        return count[0]["count"], [record["table"] for record in page]
+        return count[0]["count"], [ordered_table(record["table"]) for record in page]

@@ -7,9 +7,13 @@ you). A backend that does not respond fails the run: these tests never skip.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -113,3 +117,22 @@ def graph_dump(graph: Neo4jGraph) -> Any:
         return sorted(json.dumps(dict(record), sort_keys=True) for record in records)
 
     return dump
+
+
+FLOW = str(Path(sys.executable).parent / "flow")
+
+
+@pytest.fixture
+def flow_env(tmp_path: Path) -> dict[str, str]:
+    environ = {
+        k: v for k, v in os.environ.items() if not k.startswith("FATE_LINEAGE_FLOW")
+    }
+    environ["FATE_LINEAGE_FLOW_CONFIG"] = str(tmp_path / "flow.json")
+    return environ
+
+
+def run_flow(environ: dict[str, str], *args: str) -> tuple[int, dict[str, Any]]:
+    done = subprocess.run(
+        [FLOW, *args], capture_output=True, text=True, env=environ, timeout=60
+    )
+    return done.returncode, json.loads(done.stdout)

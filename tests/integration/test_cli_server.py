@@ -2,35 +2,10 @@
 
 from __future__ import annotations
 
-import json
-import os
 import socket
-import subprocess
-import sys
-from pathlib import Path
-from typing import Any
-
-import pytest
 
 from fate_lineage.conf import Settings
-
-FLOW = str(Path(sys.executable).parent / "flow")
-
-
-@pytest.fixture
-def flow_env(tmp_path: Path) -> dict[str, str]:
-    environ = {
-        k: v for k, v in os.environ.items() if not k.startswith("FATE_LINEAGE_FLOW")
-    }
-    environ["FATE_LINEAGE_FLOW_CONFIG"] = str(tmp_path / "flow.json")
-    return environ
-
-
-def run_flow(environ: dict[str, str], *args: str) -> tuple[int, dict[str, Any]]:
-    done = subprocess.run(
-        [FLOW, *args], capture_output=True, text=True, env=environ, timeout=60
-    )
-    return done.returncode, json.loads(done.stdout)
+from tests.integration.conftest import run_flow
 
 
 def test_init_then_ready_against_service(

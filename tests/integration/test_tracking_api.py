@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
     from tests.integration.conftest import TrackingScope
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "fate"
+FIXTURES = Path(__file__).resolve().parents[2] / "examples" / "fate"
 
 # A Reader and one transform: enough tasks to hang any synthetic graph on,
 # since a report may name its own inputs and outputs.

@@ -31,7 +31,7 @@ from fate_lineage.tracking.dsl import (
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "fate"
+FIXTURES = Path(__file__).resolve().parents[2] / "examples" / "fate"
 
 # Each job is a pair of files: <stem>_dsl.json and <stem>_conf.json.
 JOBS = {
