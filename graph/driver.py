@@ -105,6 +105,22 @@ class Neo4jGraph:
         ):
             return session.execute_write(lambda tx: work(Statements(tx)))
 
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[Statements]:
+        """Yield statements that share one read transaction.
+
+        A multi-hop walk then sees one consistent graph and pays one round
+        trip per statement instead of opening a transaction for each.
+        """
+        with (
+            self._translate_errors(),
+            self.driver.session(
+                database=self.database, default_access_mode=neo4j.READ_ACCESS
+            ) as session,
+            session.begin_transaction() as tx,
+        ):
+            yield Statements(tx)
+
     def apply_schema(self) -> None:
         """Create the constraints and indexes; running it again changes nothing."""
         for name in SCHEMA_STATEMENTS:
@@ -162,7 +178,7 @@ class Neo4jGraph:
 class Statements:
     """Named statements run inside one transaction."""
 
-    def __init__(self, tx: neo4j.ManagedTransaction) -> None:
+    def __init__(self, tx: neo4j.ManagedTransaction | neo4j.Transaction) -> None:
         self._tx = tx
 
     def run(self, statement: str, **parameters: Any) -> list[neo4j.Record]:

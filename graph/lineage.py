@@ -6,7 +6,8 @@ parameters. Writes that must land together share one transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import contextlib
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -66,6 +67,17 @@ class LineageRepository:
     def __init__(self, graph: Neo4jGraph) -> None:
         self.graph = graph
 
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[Snapshot]:
+        """Yield a view for several reads in one transaction, such as a walk."""
+        with self.graph.reading() as statements:
+            yield Snapshot(statements)
+
+    def find_table(self, table: TableRef) -> tuple[str, Properties] | None:
+        """Return the table's element id and properties, or None."""
+        with self.snapshot() as view:
+            return view.find_table(table)
+
     def register_source_table(
         self, table: TableRef, origin: str, properties: Properties, now: int
     ) -> tuple[Properties, bool]:
@@ -79,15 +91,6 @@ class LineageRepository:
             now=now,
         )[0]
         return ordered_table(record["table"]), record["derived"]
-
-    def find_table(self, table: TableRef) -> tuple[str, Properties] | None:
-        """Return the table's element id and properties, or None."""
-        records = self.graph.read(
-            "find_table", namespace=table.namespace, name=table.name
-        )
-        if not records:
-            return None
-        return records[0]["id"], ordered_table(records[0]["table"])
 
     def existing_tables(self, tables: Iterable[TableRef]) -> set[tuple[str, str]]:
         """Return the (namespace, name) keys among ``tables`` that are recorded."""
@@ -221,19 +224,6 @@ class LineageRepository:
         )
         return [dict(record) for record in records]
 
-    def parent_hops(self, ids: list[str], as_of: int) -> list[Hop]:
-        return self._hops("find_parent_edges", ids, as_of)
-
-    def child_hops(self, ids: list[str], as_of: int) -> list[Hop]:
-        return self._hops("find_child_edges", ids, as_of)
-
-    def _hops(self, statement: str, ids: list[str], as_of: int) -> list[Hop]:
-        records = self.graph.read(statement, ids=ids, as_of=as_of)
-        return [
-            Hop(record["from_id"], record["to_id"], record["table"], record["via"])
-            for record in records
-        ]
-
     def reading_jobs(
         self, table: TableRef, start_time: int, end_time: int
     ) -> list[Properties]:
@@ -256,3 +246,32 @@ class LineageRepository:
             "find_tables_by_namespace_prefix", prefix=prefix, skip=skip, limit=limit
         )
         return count[0]["count"], [ordered_table(record["table"]) for record in page]
+
+
+class Snapshot:
+    """Reads of tables and edges that share one transaction."""
+
+    def __init__(self, statements: Statements) -> None:
+        self._statements = statements
+
+    def find_table(self, table: TableRef) -> tuple[str, Properties] | None:
+        """Return the table's element id and properties, or None."""
+        records = self._statements.run(
+            "find_table", namespace=table.namespace, name=table.name
+        )
+        if not records:
+            return None
+        return records[0]["id"], ordered_table(records[0]["table"])
+
+    def parent_hops(self, ids: list[str], as_of: int) -> list[Hop]:
+        return self._hops("find_parent_edges", ids, as_of)
+
+    def child_hops(self, ids: list[str], as_of: int) -> list[Hop]:
+        return self._hops("find_child_edges", ids, as_of)
+
+    def _hops(self, statement: str, ids: list[str], as_of: int) -> list[Hop]:
+        records = self._statements.run(statement, ids=ids, as_of=as_of)
+        return [
+            Hop(record["from_id"], record["to_id"], record["table"], record["via"])
+            for record in records
+        ]

@@ -38,14 +38,15 @@ class Queries:
         ``lineage.max_node_budget`` tables; beyond them, the farthest tables
         reached count as sources and the second value is False.
         """
-        start_id, properties = self._find(table)
-        upward = walk(
-            start_id,
-            properties,
-            lambda ids: self.repository.parent_hops(ids, _END_OF_TIME),
-            self.limits.max_depth,
-            self.limits.max_node_budget,
-        )
+        with self.repository.snapshot() as view:
+            start_id, properties = _found(table, view.find_table(table))
+            upward = walk(
+                start_id,
+                properties,
+                lambda ids: view.parent_hops(ids, _END_OF_TIME),
+                self.limits.max_depth,
+                self.limits.max_node_budget,
+            )
         pairs, complete = find_sources(upward)
         items = []
         for pair in pairs:
@@ -107,47 +108,59 @@ class Queries:
         as_of: int | None,
     ) -> dict[str, Any]:
         """Return the tables and edges within ``depth`` hops of a table."""
-        start_id, properties = self._find(table)
         cutoff = as_of if as_of is not None else _END_OF_TIME
-        if properties.get("recorded_at", 0) > cutoff:
-            raise NotFound(
-                f"table {table.namespace}/{table.name} was recorded at "
-                f"{properties['recorded_at']} (epoch ms), after as_of {cutoff}",
-                details={"table_name": table.name, "namespace": table.namespace},
-            )
-        walks = []
-        budget = node_budget
-        if direction in ("up", "both"):
-            up = walk(
-                start_id,
-                properties,
-                lambda ids: self.repository.parent_hops(ids, cutoff),
-                depth,
-                budget,
-            )
-            walks.append(("up", up))
-            budget -= len(up.tables) - 1
-        if direction in ("down", "both"):
-            down = walk(
-                start_id,
-                properties,
-                lambda ids: self.repository.child_hops(ids, cutoff),
-                depth,
-                budget,
-            )
-            walks.append(("down", down))
+        with self.repository.snapshot() as view:
+            start_id, properties = _found(table, view.find_table(table))
+            _check_recorded_before(table, properties, cutoff)
+            walks = []
+            budget = node_budget
+            if direction in ("up", "both"):
+                up = walk(
+                    start_id,
+                    properties,
+                    lambda ids: view.parent_hops(ids, cutoff),
+                    depth,
+                    budget,
+                )
+                walks.append(("up", up))
+                budget -= len(up.tables) - 1
+            if direction in ("down", "both"):
+                down = walk(
+                    start_id,
+                    properties,
+                    lambda ids: view.child_hops(ids, cutoff),
+                    depth,
+                    budget,
+                )
+                walks.append(("down", down))
         return _lineage_answer(table, direction, depth, node_budget, as_of, walks)
 
     def _find(self, table: TableRef) -> tuple[str, Properties]:
-        found = self.repository.find_table(table)
-        if found is None:
-            raise NotFound(
-                f"no found table: table name {table.name}, table namespace "
-                f"{table.namespace}. Check both values; `flow table list` shows "
-                "recorded tables.",
-                details={"table_name": table.name, "namespace": table.namespace},
-            )
-        return found
+        return _found(table, self.repository.find_table(table))
+
+
+def _found(
+    table: TableRef, found: tuple[str, Properties] | None
+) -> tuple[str, Properties]:
+    if found is None:
+        raise NotFound(
+            f"no found table: table name {table.name}, table namespace "
+            f"{table.namespace}. Check both values; `flow table list` shows "
+            "recorded tables.",
+            details={"table_name": table.name, "namespace": table.namespace},
+        )
+    return found
+
+
+def _check_recorded_before(
+    table: TableRef, properties: Properties, cutoff: int
+) -> None:
+    if properties.get("recorded_at", 0) > cutoff:
+        raise NotFound(
+            f"table {table.namespace}/{table.name} was recorded at "
+            f"{properties['recorded_at']} (epoch ms), after as_of {cutoff}",
+            details={"table_name": table.name, "namespace": table.namespace},
+        )
 
 
 def _lineage_answer(
