@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 from fate_lineage.graph.lineage import TaskRecord
 from fate_lineage.tracking import dsl
-from fate_lineage.tracking.dsl import TableRef
+from fate_lineage.tracking.dsl import READER_MODULE, TableRef
 
 if TYPE_CHECKING:
     from fate_lineage.graph.lineage import LineageRepository, Properties
     from fate_lineage.tracking.dsl import ComponentSpec, JobPlan
 
-READER_MODULE = "Reader"
+
 # The slot of an input that the report named only as an output's parent.
 PARENT_SLOT = "parent"
 
