@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from flask import request
+from flask import current_app, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from fate_lineage.api.envelope import envelope
@@ -59,6 +59,13 @@ def _describe_http_error(error: HTTPException) -> str:
         return (
             f"no endpoint at {request.path}; /swagger.json lists every endpoint "
             "and /docs/ shows them"
+        )
+    if error.code == 413:
+        limit = current_app.config["MAX_CONTENT_LENGTH"]
+        return (
+            f"the request body is over the limit of {limit} bytes "
+            f"({limit // 1024 // 1024} MiB); send less, for example a task's "
+            "outputs in several reports"
         )
     if error.code == 405:
         return (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import current_app
@@ -23,6 +24,21 @@ _job_id = body_model(ns, JobIdSchema)
 
 # Job properties that hold JSON text in the graph; answers return them parsed.
 _JSON_PROPERTIES = ("roles", "dsl", "runtime_conf")
+_JOB_FIELDS = (
+    "job_id",
+    "status",
+    "initiator_role",
+    "initiator_party_id",
+    "dsl_version",
+    "roles",
+    "create_time",
+    "start_time",
+    "end_time",
+    "update_time",
+    "recorded_at",
+    "dsl",
+    "runtime_conf",
+)
 
 
 def _recorder() -> Any:
@@ -39,14 +55,14 @@ class Submit(Resource):
         The same job id, DSL and conf sent again change nothing.
         """
         body = load_body(SubmitSchema())
-        job, created = _recorder().submit_job(
+        submission = _recorder().submit_job(
             body["dsl"], body["runtime_conf"], body.get("job_id")
         )
-        plan = _recorder().job_plan(job)
+        job = submission.job
         data = {
             "job_id": job["job_id"],
             "status": job["status"],
-            "task_count": len(plan.tasks),
+            "task_count": len(submission.plan.tasks),
             "reader_tables": [
                 {
                     "component_name": item.component,
@@ -54,17 +70,18 @@ class Submit(Resource):
                     "party_id": item.party_id,
                     "table": vars(item.table),
                 }
-                for item in plan.reader_inputs
+                for item in submission.plan.reader_inputs
             ],
+            "warnings": submission.warnings,
         }
-        retmsg = (
-            "success"
-            if created
-            else (
+        retmsg = "success"
+        if not submission.created:
+            retmsg = (
                 f"job {job['job_id']} was submitted before with the same DSL and "
                 "conf; nothing changed"
             )
-        )
+        elif submission.warnings:
+            retmsg = f"success; {len(submission.warnings)} warning(s) in data.warnings"
         return success(data, retmsg=retmsg)
 
 
@@ -110,9 +127,9 @@ class Simulate(Resource):
 
 
 def _job_view(job: dict[str, Any]) -> dict[str, Any]:
-    import json
-
+    """Return the job with its JSON properties parsed, in a fixed key order."""
+    ordered = {key: job[key] for key in _JOB_FIELDS if key in job}
     return {
         key: json.loads(value) if key in _JSON_PROPERTIES else value
-        for key, value in job.items()
+        for key, value in {**ordered, **job}.items()
     }

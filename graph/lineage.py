@@ -81,7 +81,7 @@ class LineageRepository:
     def register_source_table(
         self, table: TableRef, origin: str, properties: Properties, now: int
     ) -> tuple[Properties, bool]:
-        """Merge an uploaded or bound table; return it and whether it has parents."""
+        """Merge an uploaded or bound table; return it and whether a task wrote it."""
         record = self.graph.write(
             "merge_source_table",
             namespace=table.namespace,
@@ -90,7 +90,7 @@ class LineageRepository:
             properties=properties,
             now=now,
         )[0]
-        return ordered_table(record["table"]), record["derived"]
+        return ordered_table(record["table"]), record["written"]
 
     def existing_tables(self, tables: Iterable[TableRef]) -> set[tuple[str, str]]:
         """Return the (namespace, name) keys among ``tables`` that are recorded."""
@@ -142,7 +142,7 @@ class LineageRepository:
         """
 
         def work(tx: Statements) -> Properties | None:
-            records = tx.run("find_job", job_id=job_id)
+            records = tx.run("lock_job", job_id=job_id)
             if not records:
                 return None
             job: Properties = records[0]["job"]
@@ -162,8 +162,18 @@ class LineageRepository:
 
         return self.graph.transaction(work)
 
-    def record_task(self, record: TaskRecord, now: int) -> None:
-        """Merge a task's inputs, outputs and derived edges in one transaction."""
+    def record_task(
+        self,
+        record: TaskRecord,
+        now: int,
+        check: Callable[[Properties, dict[str, tuple[str, str]]], None],
+    ) -> None:
+        """Merge a task's inputs, outputs and derived edges in one transaction.
+
+        ``check(task, written)`` runs first, under the task's write lock, with
+        the tables the task already wrote in the record's version by slot; it
+        raises to reject the record.
+        """
         task_key = {
             "job_id": record.job_id,
             "component": record.component,
@@ -173,6 +183,13 @@ class LineageRepository:
         inputs = [{**task_key, **item} for item in record.inputs]
 
         def work(tx: Statements) -> None:
+            task = tx.run("lock_task", **task_key)[0]["task"]
+            rows = tx.run(
+                "find_task_version_outputs",
+                **task_key,
+                task_version=record.task_version,
+            )
+            check(task, {row["slot"]: (row["namespace"], row["name"]) for row in rows})
             tx.run("merge_task_inputs", job_id=record.job_id, inputs=inputs, now=now)
             tx.run(
                 "merge_task_outputs",
@@ -185,6 +202,11 @@ class LineageRepository:
             tx.run("merge_derived_edges", **task_key, edges=record.edges, now=now)
 
         self.graph.transaction(work)
+
+    def job_tasks(self, job_id: str) -> list[Properties]:
+        """Return each task of a job with its status and version."""
+        records = self.graph.read("find_job_tasks", job_id=job_id)
+        return [record["task"] for record in records]
 
     def find_task(
         self, job_id: str, component: str, role: str, party_id: str

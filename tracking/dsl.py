@@ -68,6 +68,10 @@ __all__ = [
     "validate_job_id",
 ]
 
+# Keeps output namespaces (output_data_<job_id>_<component>_<n>) within the
+# 512 characters that table namespaces may have.
+MAX_COMPONENT_NAME = 128
+
 # Output table names are uuid5 values in this namespace. Changing it renames
 # every output table reported from then on, so it must stay fixed.
 OUTPUT_TABLE_NAMESPACE = uuid.UUID("9f9e4beb-e81f-4d04-9ccd-2a392ec832e1")
@@ -190,11 +194,13 @@ def _parse_dsl(dsl: object) -> tuple[list[ComponentSpec], dict[str, set[str]]]:
 
 
 def _check_component_name(name: str) -> None:
-    if not name.strip() or "." in name:
+    if not name.strip() or "." in name or len(name) > MAX_COMPONENT_NAME:
+        shown = name if len(name) <= MAX_COMPONENT_NAME else name[:40] + "..."
         raise InvalidInput(
-            f"dsl.components: component name {name!r} is invalid. Use a non-empty "
-            "name without '.', because inputs refer to outputs as "
-            "'<component>.<output name>'."
+            f"dsl.components: component name {shown!r} is invalid. Use a non-empty "
+            f"name of at most {MAX_COMPONENT_NAME} characters without '.', because "
+            "inputs refer to outputs as '<component>.<output name>' and output "
+            "namespaces contain the name."
         )
 
 

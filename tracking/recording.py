@@ -9,12 +9,18 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from fate_lineage.errors import Conflict, InvalidInput, NotFound
 from fate_lineage.tracking import dsl
 from fate_lineage.tracking.dsl import JobOutputRef, JobPlan, TableRef
-from fate_lineage.tracking.task_report import TaskReport, plan_task_record
+from fate_lineage.tracking.task_report import (
+    READER_SLOT,
+    TaskReport,
+    check_outputs,
+    plan_task_record,
+)
 from fate_lineage.tracking.timefmt import now_ms
 
 if TYPE_CHECKING:
@@ -31,6 +37,16 @@ _NEXT_STATUSES = {
 # A generated job id collides only when two submissions share a microsecond
 # and a counter digit; a few fresh ids settle it.
 _JOB_ID_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A submitted job as stored, its plan, and what to tell the caller."""
+
+    job: Properties
+    plan: JobPlan
+    created: bool
+    warnings: list[str]
 
 
 def next_status(job: Properties, requested: str) -> tuple[str, bool] | None:
@@ -62,13 +78,13 @@ class Recorder:
         self, table: TableRef, origin: str, properties: dict[str, Any]
     ) -> Properties:
         """Register an uploaded or bound table, which has no parent."""
-        stored, derived = self.repository.register_source_table(
+        stored, written = self.repository.register_source_table(
             table, origin, _without_none(properties), now_ms()
         )
-        if derived:
+        if written:
             raise Conflict(
-                f"table {table.namespace}/{table.name} was written by a job and "
-                f"has parent tables, so it cannot be registered by {origin}; "
+                f"table {table.namespace}/{table.name} was written by a job task, "
+                f"so it cannot be registered by {origin} as a source table; "
                 "choose another name or namespace",
                 details={"table_name": table.name, "namespace": table.namespace},
             )
@@ -77,14 +93,14 @@ class Recorder:
 
     def submit_job(
         self, dsl_body: Any, conf_body: Any, job_id: str | None
-    ) -> tuple[Properties, bool]:
+    ) -> Submission:
         """Record a job, its tasks and its Reader inputs.
 
-        Return the stored job and whether this call created it: the same job
-        id, DSL and conf submitted again return the stored job unchanged.
+        The same job id, DSL and conf submitted again return the stored job
+        unchanged, with ``created`` False.
         """
         plan = dsl.parse_job(dsl_body, conf_body)
-        reader_inputs = self._resolve_reader_inputs(plan)
+        reader_inputs, warnings = self._resolve_reader_inputs(plan)
         properties = {
             "initiator_role": plan.initiator_role,
             "initiator_party_id": plan.initiator_party_id,
@@ -103,9 +119,10 @@ class Recorder:
             for task in plan.tasks
         ]
         if job_id is not None:
-            return self._create_given_id(
+            job, created = self._create_given_id(
                 dsl.validate_job_id(job_id), properties, tasks, reader_inputs
             )
+            return Submission(job, plan, created, warnings)
         for _ in range(_JOB_ID_ATTEMPTS):
             candidate = dsl.generate_job_id()
             job, created = self.repository.create_job(
@@ -113,7 +130,7 @@ class Recorder:
             )
             if created:
                 log.info("job %s submitted with %d tasks", candidate, len(tasks))
-                return job, True
+                return Submission(job, plan, True, warnings)
         raise Conflict(
             f"no unused job id after {_JOB_ID_ATTEMPTS} attempts; submit again"
         )
@@ -142,10 +159,18 @@ class Recorder:
             details={"job_id": job_id},
         )
 
-    def _resolve_reader_inputs(self, plan: JobPlan) -> list[Properties]:
-        """Return each Reader's input table, or raise NotFound for missing ones."""
+    def _resolve_reader_inputs(
+        self, plan: JobPlan
+    ) -> tuple[list[Properties], list[str]]:
+        """Return each Reader's input table and warnings about the unknown ones.
+
+        A table that no one registered is recorded with origin
+        ``unregistered``, because a job may read tables that existed before
+        this service did. Another job's output that is not reported yet is
+        left for the Reader's own report to look up.
+        """
         inputs: list[Properties] = []
-        missing: list[str] = []
+        warnings: list[str] = []
         known = self.repository.existing_tables(
             item.table
             for item in plan.reader_inputs
@@ -153,39 +178,39 @@ class Recorder:
         )
         for item in plan.reader_inputs:
             who = f"{item.component} of {item.role} {item.party_id}"
-            table = self._reader_table(item.table, item.role, item.party_id, known)
+            table = self._reader_table(item.table, item.role, item.party_id)
             if table is None:
-                missing.append(f"{who} reads {_describe(item.table)}")
+                warnings.append(
+                    f"{who} reads {_describe(item.table)}, which is not reported "
+                    "yet; the Reader's report looks it up again"
+                )
                 continue
+            if isinstance(item.table, TableRef) and (
+                (table.namespace, table.name) not in known
+            ):
+                warnings.append(
+                    f"{who} reads {table.namespace}/{table.name}, which is not "
+                    "registered; it is recorded with origin unregistered. Register "
+                    "it with `flow data upload` or `flow table bind` to add its "
+                    "metadata."
+                )
             inputs.append(
                 {
                     "component": item.component,
                     "role": item.role,
                     "party_id": item.party_id,
-                    "slot": "table",
+                    "slot": READER_SLOT,
                     "namespace": table.namespace,
                     "name": table.name,
                 }
             )
-        if missing:
-            raise NotFound(
-                "the job reads tables that are not recorded: "
-                + "; ".join(missing)
-                + ". Register them with `flow data upload` or `flow table bind` "
-                "(or run the job that writes them) before submitting.",
-                details={"missing": missing},
-            )
-        return inputs
+        return inputs, warnings
 
     def _reader_table(
-        self,
-        table: TableRef | JobOutputRef,
-        role: str,
-        party_id: str,
-        known: set[tuple[str, str]],
+        self, table: TableRef | JobOutputRef, role: str, party_id: str
     ) -> TableRef | None:
         if isinstance(table, TableRef):
-            return table if (table.namespace, table.name) in known else None
+            return table
         ref = {
             "job_id": table.job_id,
             "component": table.component,
@@ -231,7 +256,9 @@ class Recorder:
         plan = self.job_plan(job)
         _check_task(plan, report)
         record, skipped = plan_task_record(self.repository, plan, report)
-        self.repository.record_task(record, now_ms())
+        self.repository.record_task(
+            record, now_ms(), lambda task, written: check_outputs(record, task, written)
+        )
         for reason in skipped:
             log.warning(
                 "job %s task %s %s %s: %s",

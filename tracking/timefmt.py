@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import UTC, datetime
+
+# 9999-12-31T23:59:59.999Z, the last moment ISO 8601 times can name.
+MAX_TIME = 253_402_300_799_999
+_DIGITS = re.compile(r"-?[0-9]+")
 
 
 def now_ms() -> int:
@@ -21,7 +26,7 @@ def parse_time(value: str | int) -> int:
     if isinstance(value, int):
         return value
     text = value.strip()
-    if text.isdigit():
+    if _DIGITS.fullmatch(text):
         return int(text)
     try:
         moment = datetime.fromisoformat(text)
