@@ -22,7 +22,7 @@ ns = Namespace("job", description="FATE jobs: submit, query, status, simulate")
 
 _job_id = body_model(ns, JobIdSchema)
 
-# Job properties that hold JSON text in the graph; answers return them parsed.
+# Job properties stored as JSON text in the graph, parsed in responses.
 _JSON_PROPERTIES = ("roles", "dsl", "runtime_conf")
 _JOB_FIELDS = (
     "job_id",

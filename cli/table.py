@@ -43,12 +43,13 @@ namespace_option = click.option(
 page_option = click.option(
     "--page",
     type=click.IntRange(min=1),
-    help="Page number to return, counted from 1, e.g. 2.",
+    help="Page number to return, counted from 1 (default 1), e.g. 2.",
 )
 page_size_option = click.option(
     "--page-size",
     type=click.IntRange(min=1),
-    help="Number of items per page, e.g. 20.",
+    help="Number of items per page (default 20, at most the service's "
+    "lineage.max_page_size, 1000 by default), e.g. 50.",
 )
 
 
@@ -121,12 +122,14 @@ def tracking_job(table_name: str, namespace: str) -> None:
 @click.option(
     "--depth",
     type=click.IntRange(min=1),
-    help="Maximum number of hops from the table, e.g. 3.",
+    help="Maximum number of hops from the table (default 3, at most the "
+    "service's lineage.max_depth, 100 by default), e.g. 5.",
 )
 @click.option(
     "--node-budget",
     type=click.IntRange(min=1),
-    help="Maximum number of tables in the response, e.g. 500.",
+    help="Maximum number of tables in the response, start included (default "
+    "1000, at most lineage.max_node_budget, 100000 by default), e.g. 500.",
 )
 @click.option(
     "--as-of",
@@ -204,7 +207,7 @@ def jobs(
     since: str | None,
     until: str | None,
 ) -> None:
-    """List the jobs recorded for a table, one page at a time.
+    """List the jobs that read a table, newest first, one page at a time.
 
     Example: flow table jobs -t breast_hetero_guest -n experiment --page-size 20
     """

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 Properties = dict[str, Any]
 
 # The order in which a table's properties are returned. Neo4j maps have no
-# order, and a fixed one makes answers easier to read and compare.
+# order, and a fixed one makes responses easier to read and compare.
 TABLE_FIELDS = (
     "namespace",
     "name",
@@ -170,9 +170,9 @@ class LineageRepository:
     ) -> None:
         """Merge a task's inputs, outputs and derived edges in one transaction.
 
-        ``check(task, written)`` runs first, under the task's write lock, with
-        the tables the task already wrote in the record's version by slot; it
-        raises to reject the record.
+        ``check(task, written)`` runs first, under the task's write lock. It
+        gets the tables the task already wrote in the record's version, by
+        slot, and raises to reject the record.
         """
         task_key = {
             "job_id": record.job_id,

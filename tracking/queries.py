@@ -78,8 +78,8 @@ class Queries:
     ) -> dict[str, Any]:
         """Return one page of the jobs that read a table, created in a time range."""
         self._find(table)
-        # NOTE: every job in the range is fetched and the page cut here; a
-        # table read by a very large number of jobs makes each page that slow.
+        # NOTE: every job in the range is fetched and the page is cut here, so
+        # a table read by a very large number of jobs makes each page slow.
         jobs = self.repository.reading_jobs(
             table,
             start_time if start_time is not None else 0,
@@ -158,7 +158,8 @@ def _check_recorded_before(
     if properties.get("recorded_at", 0) > cutoff:
         raise NotFound(
             f"table {table.namespace}/{table.name} was recorded at "
-            f"{properties['recorded_at']} (epoch ms), after as_of {cutoff}",
+            f"{properties['recorded_at']}, after as_of {cutoff} (both epoch "
+            "milliseconds); give a later as_of, in epoch milliseconds or ISO 8601",
             details={"table_name": table.name, "namespace": table.namespace},
         )
 

@@ -26,8 +26,8 @@ if TYPE_CHECKING:
 PARENT_SLOT = "parent"
 # The slot of a Reader's input: the `table` key of its conf.
 READER_SLOT = "table"
-# A report's edges are written in one transaction, and one report of 60,000
-# edges took 23.5 s on a 2-core machine; this keeps a report to a few seconds.
+# A report's edges are written in one transaction. One report of 60,000 edges
+# took 23.5 s on a 2-core machine, so this keeps a report to a few seconds.
 MAX_REPORT_EDGES = 20_000
 
 
@@ -201,7 +201,7 @@ def _unresolved_input(
     """Say why an upstream output is missing, or None when it is expected.
 
     An upstream task that finished without writing that output (an arbiter
-    holds no data, for example) is not a failure.
+    has no data, for example) is not a failure.
     """
     task = repository.find_task(report.job_id, upstream, report.role, report.party_id)
     if task is None:

@@ -902,3 +902,40 @@ def test_oversized_body_is_413(client: FlaskClient) -> None:
 
     assert response.status_code == 413
     assert "8 MiB" in response.get_json()["retmsg"]
+
+
+def test_upload_twice_replaces_metadata(
+    client: FlaskClient, scope: TrackingScope, graph_dump: Any
+) -> None:
+    body = {
+        "table_name": "t",
+        "namespace": scope.namespace,
+        "row_count": 5,
+        "columns": ["id", "x"],
+    }
+    first = ok(client, "/v1/data/upload", body)
+    dump = graph_dump(scope.namespace, scope.job_id())
+
+    again = ok(client, "/v1/data/upload", body)
+    same = graph_dump(scope.namespace, scope.job_id())
+    smaller = ok(
+        client,
+        "/v1/data/upload",
+        {"table_name": "t", "namespace": scope.namespace, "row_count": 2},
+    )
+
+    assert again == first
+    assert dump == same
+    assert smaller["row_count"] == 2
+    assert "columns" not in smaller
+    assert smaller["recorded_at"] == first["recorded_at"]
+
+
+def test_party_id_leading_zero(synthetic: Graph) -> None:
+    listed = ok(
+        synthetic.client,
+        "/v1/tracking/component/output/data/table",
+        {**report_body(synthetic.job_id, "reader_0"), "party_id": "09999"},
+    )
+
+    assert listed == []
