@@ -5,9 +5,11 @@ from __future__ import annotations
 from fate_lineage.conf.schema import ENGINE_SECTIONS
 from fate_lineage.conf.settings import (
     EngineNodes,
+    JobDefaults,
     LineageSettings,
     Neo4jSettings,
     RedisSettings,
+    ResourceManagerSettings,
     ServiceSettings,
     Settings,
     load_settings,
@@ -16,9 +18,11 @@ from fate_lineage.conf.settings import (
 __all__ = [
     "ENGINE_SECTIONS",
     "EngineNodes",
+    "JobDefaults",
     "LineageSettings",
     "Neo4jSettings",
     "RedisSettings",
+    "ResourceManagerSettings",
     "ServiceSettings",
     "Settings",
     "load_settings",

@@ -172,6 +172,36 @@ class _LineageSchema(Schema):
             )
 
 
+class _JobDefaultsSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE  # FATE's job_default_config has scheduler keys too.
+
+    task_cores = WholeNumber(load_default=4, validate=validate.Range(min=1))
+    task_parallelism = WholeNumber(load_default=1, validate=validate.Range(min=1))
+    task_memory = WholeNumber(load_default=0, validate=validate.Range(min=0))
+    max_cores_percent_per_job = fields.Float(
+        load_default=1.0, validate=validate.Range(min=0, min_inclusive=False, max=1)
+    )
+    total_cores_overweight_percent = fields.Float(
+        load_default=1.0, validate=validate.Range(min=0, min_inclusive=False)
+    )
+    total_memory_overweight_percent = fields.Float(
+        load_default=1.0, validate=validate.Range(min=0, min_inclusive=False)
+    )
+
+
+class _ResourceManagerSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    lease_seconds = fields.Float(
+        load_default=600.0, validate=validate.Range(min=1, max=86_400)
+    )
+    reap_interval_seconds = fields.Float(
+        load_default=30.0, validate=validate.Range(min=0.1, max=3600)
+    )
+
+
 class SettingsSchema(Schema):
     class Meta:
         unknown = EXCLUDE  # Other sections of a FATE Flow file are ignored.
@@ -187,6 +217,12 @@ class SettingsSchema(Schema):
     # Optional, so that a settings file written before it existed still loads.
     lineage = fields.Nested(
         _LineageSchema, load_default=lambda: _LineageSchema().load({})
+    )
+    job_default_config = fields.Nested(
+        _JobDefaultsSchema, load_default=lambda: _JobDefaultsSchema().load({})
+    )
+    resource_manager = fields.Nested(
+        _ResourceManagerSchema, load_default=lambda: _ResourceManagerSchema().load({})
     )
 
 

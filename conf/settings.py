@@ -68,6 +68,30 @@ class LineageSettings:
 
 
 @dataclass(frozen=True)
+class JobDefaults:
+    """FATE Flow's job_default_config: a job's demand unless it sets its own.
+
+    ``task_memory`` is in megabytes; the percents are fractions (1 is 100 %).
+    """
+
+    task_cores: int
+    task_parallelism: int
+    task_memory: int
+    max_cores_percent_per_job: float
+    total_cores_overweight_percent: float
+    total_memory_overweight_percent: float
+
+
+@dataclass(frozen=True)
+class ResourceManagerSettings:
+    """How long an allocation lives without a heartbeat, and how often the
+    reaper looks for expired ones; both in seconds."""
+
+    lease_seconds: float
+    reap_interval_seconds: float
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the service reads at start; ``source`` is the file's path."""
 
@@ -79,6 +103,8 @@ class Settings:
     neo4j: Neo4jSettings
     redis: RedisSettings
     lineage: LineageSettings
+    job_defaults: JobDefaults
+    resource_manager: ResourceManagerSettings
 
 
 def default_conf_path() -> Path:
@@ -261,4 +287,6 @@ def _build(source: str, loaded: dict[str, Any]) -> Settings:
         neo4j=Neo4jSettings(**loaded["neo4j"]),
         redis=RedisSettings(**loaded["redis"]),
         lineage=LineageSettings(**loaded["lineage"]),
+        job_defaults=JobDefaults(**loaded["job_default_config"]),
+        resource_manager=ResourceManagerSettings(**loaded["resource_manager"]),
     )
