@@ -11,13 +11,15 @@ from flask import Flask
 from flask_restx import Api
 
 from fate_lineage import __version__
-from fate_lineage.api import health, jobs, tables, tracking
+from fate_lineage.api import health, jobs, resource, tables, tracking
 from fate_lineage.api.errors import register_error_handlers
 from fate_lineage.conf import Settings, load_settings
 from fate_lineage.conf.settings import redact_url
 from fate_lineage.graph.driver import Neo4jGraph
 from fate_lineage.graph.lineage import LineageRepository
+from fate_lineage.resources.accounting import ResourceAccounting
 from fate_lineage.resources.connection import open_redis
+from fate_lineage.resources.manager import ResourceStore
 from fate_lineage.tracking.queries import Queries
 from fate_lineage.tracking.recording import Recorder
 
@@ -38,6 +40,7 @@ class Backends:
     redis: redis.Redis
     recorder: Recorder
     queries: Queries
+    resources: ResourceAccounting
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -71,17 +74,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     api.add_namespace(tables.ns, path="/v1/table")
     api.add_namespace(jobs.ns, path="/v1/job")
     api.add_namespace(tracking.ns, path="/v1/tracking")
+    api.add_namespace(resource.ns, path="/v1/resource")
     register_error_handlers(app, api)
 
-    graph = Neo4jGraph(settings.neo4j)
-    repository = LineageRepository(graph)
-    backends = Backends(
-        settings=settings,
-        graph=graph,
-        redis=open_redis(settings.redis),
-        recorder=Recorder(repository),
-        queries=Queries(repository, settings.lineage),
-    )
+    backends = connect_backends(settings)
     app.extensions["fate_lineage"] = backends
     app.extensions["fate_lineage.api"] = api
     atexit.register(backends.graph.close)
@@ -92,6 +88,28 @@ def create_app(settings: Settings | None = None) -> Flask:
         redact_url(settings.redis.url),
     )
     return app
+
+
+def connect_backends(settings: Settings) -> Backends:
+    """Create the clients and services; nothing connects until first use."""
+    graph = Neo4jGraph(settings.neo4j)
+    client = open_redis(settings.redis)
+    repository = LineageRepository(graph)
+    store = ResourceStore(client, settings.resource_manager.key_namespace)
+    accounting = ResourceAccounting(store, repository, settings)
+    recorder = Recorder(
+        repository,
+        check_job=accounting.check_new_job,
+        on_job_end=accounting.return_ended_job,
+    )
+    return Backends(
+        settings=settings,
+        graph=graph,
+        redis=client,
+        recorder=recorder,
+        queries=Queries(repository, settings.lineage),
+        resources=accounting,
+    )
 
 
 def api_of(app: Flask) -> Api:

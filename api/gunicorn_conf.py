@@ -11,9 +11,10 @@ from typing import Any
 
 from neo4j.exceptions import Neo4jError
 
+from fate_lineage.api.app import connect_backends
 from fate_lineage.conf import load_settings
 from fate_lineage.errors import LineageError
-from fate_lineage.graph.driver import Neo4jGraph
+from fate_lineage.resources.reaper import start_reaper
 
 _settings = load_settings()
 
@@ -25,15 +26,16 @@ timeout = 60
 
 
 def on_starting(server: Any) -> None:
-    """Route logs to gunicorn's error log, then apply the Neo4j schema once.
+    """Route logs to gunicorn's error log, apply the Neo4j schema, register engines.
 
-    Both happen in the master before workers fork, so every worker inherits
-    the handlers and none of them races another to create the schema.
+    All three happen in the master before workers fork, so every worker
+    inherits the handlers and none of them races another to do the rest.
     """
     _log_to_gunicorn_error_log(server)
-    graph = Neo4jGraph(_settings.neo4j)
+    backends = connect_backends(_settings)
     try:
-        graph.apply_schema()
+        backends.graph.apply_schema()
+        backends.resources.register_engines()
     except LineageError as exc:
         server.log.error("API not started: %s", exc.message)
         raise SystemExit(1) from exc
@@ -45,7 +47,13 @@ def on_starting(server: Any) -> None:
         )
         raise SystemExit(1) from exc
     finally:
-        graph.close()
+        backends.graph.close()
+
+
+def post_worker_init(worker: Any) -> None:
+    """Start the resource reaper in each worker, once its app is loaded."""
+    backends = worker.wsgi.extensions["fate_lineage"]
+    start_reaper(backends.resources, _settings.resource_manager.reap_interval_seconds)
 
 
 def _log_to_gunicorn_error_log(server: Any) -> None:

@@ -86,12 +86,14 @@ class Time(fields.Field[int]):
         return moment
 
 
-class _Strict(Schema):
+class StrictSchema(Schema):
+    """A body that rejects unknown keys, so a misspelt option is an error."""
+
     class Meta:
         unknown = RAISE
 
 
-class TableKeySchema(_Strict):
+class TableKeySchema(StrictSchema):
     table_name = _text(required=True)
     namespace = _text(required=True)
 
@@ -129,13 +131,13 @@ class BindSchema(Schema):
     row_count = _count()
 
 
-class SubmitSchema(_Strict):
+class SubmitSchema(StrictSchema):
     dsl = fields.Dict(required=True)
     runtime_conf = fields.Dict(required=True)
     job_id = _job_id()
 
 
-class JobIdSchema(_Strict):
+class JobIdSchema(StrictSchema):
     job_id = _job_id(required=True)
 
 
@@ -153,7 +155,7 @@ class _TableInputSchema(TableKeySchema):
     slot = _text(load_default="data")
 
 
-class _OutputSchema(_Strict):
+class _OutputSchema(StrictSchema):
     data_name = _text(required=True)
     table_name = _text()
     namespace = _text()
@@ -191,7 +193,7 @@ class LineageSchema(TableKeySchema):
     as_of = Time()
 
 
-class _PageSchema(_Strict):
+class _PageSchema(StrictSchema):
     page = _count(load_default=1, validate=validate.Range(min=1, max=_MAX_PAGE))
     page_size = _count(load_default=20, validate=validate.Range(min=1, max=_INT64_MAX))
 

@@ -18,6 +18,7 @@ from fate_lineage.cli.config import (
 )
 from fate_lineage.cli.data import data
 from fate_lineage.cli.job import job
+from fate_lineage.cli.resource import resource
 from fate_lineage.cli.table import table
 from fate_lineage.cli.tracking import tracking
 from fate_lineage.errors import RetCode
@@ -78,6 +79,7 @@ def ready() -> None:
 
 flow.add_command(data)
 flow.add_command(job)
+flow.add_command(resource)
 flow.add_command(table)
 flow.add_command(tracking)
 

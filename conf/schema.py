@@ -200,6 +200,13 @@ class _ResourceManagerSchema(Schema):
     reap_interval_seconds = fields.Float(
         load_default=30.0, validate=validate.Range(min=0.1, max=3600)
     )
+    key_namespace = fields.String(
+        load_default="fate_lineage",
+        validate=[
+            validate.Length(min=1, max=64),
+            validate.Regexp(r"^[A-Za-z0-9_.-]+$"),
+        ],
+    )
 
 
 class SettingsSchema(Schema):

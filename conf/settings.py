@@ -84,11 +84,11 @@ class JobDefaults:
 
 @dataclass(frozen=True)
 class ResourceManagerSettings:
-    """How long an allocation lives without a heartbeat, and how often the
-    reaper looks for expired ones; both in seconds."""
+    """Lease and reaper intervals in seconds, and the Redis key namespace."""
 
     lease_seconds: float
     reap_interval_seconds: float
+    key_namespace: str
 
 
 @dataclass(frozen=True)

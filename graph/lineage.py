@@ -203,6 +203,20 @@ class LineageRepository:
 
         self.graph.transaction(work)
 
+    def record_resource_event(
+        self, job_id: str, event: str, cores: int, memory: int, now: int
+    ) -> None:
+        """Note a resource event on the job node, appended to its history."""
+        self.graph.write(
+            "record_resource_event",
+            job_id=job_id,
+            event=event,
+            cores=cores,
+            memory=memory,
+            now=now,
+            description=f"{now} {event} {cores} cores {memory} MB",
+        )
+
     def job_tasks(self, job_id: str) -> list[Properties]:
         """Return each task of a job with its status and version."""
         records = self.graph.read("find_job_tasks", job_id=job_id)

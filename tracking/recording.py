@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -69,10 +70,22 @@ def next_status(job: Properties, requested: str) -> tuple[str, bool] | None:
 
 
 class Recorder:
-    """Write FATE's records into the lineage graph."""
+    """Write FATE's records into the lineage graph.
 
-    def __init__(self, repository: LineageRepository) -> None:
+    ``check_job(job_id, roles, runtime_conf)`` runs before a job is recorded
+    and raises to reject it; ``on_job_end(job)`` runs after a job reaches an
+    end status. The resource accounting provides both.
+    """
+
+    def __init__(
+        self,
+        repository: LineageRepository,
+        check_job: Callable[[str, Any, Any], object] | None = None,
+        on_job_end: Callable[[Properties], None] | None = None,
+    ) -> None:
         self.repository = repository
+        self.check_job = check_job
+        self.on_job_end = on_job_end
 
     def register_table(
         self, table: TableRef, origin: str, properties: dict[str, Any]
@@ -100,6 +113,8 @@ class Recorder:
         unchanged, with ``created`` False.
         """
         plan = dsl.parse_job(dsl_body, conf_body)
+        if self.check_job is not None:
+            self.check_job(job_id or "(new job)", plan.roles, conf_body)
         reader_inputs, warnings = self._resolve_reader_inputs(plan)
         properties = {
             "initiator_role": plan.initiator_role,
@@ -228,11 +243,19 @@ class Recorder:
                 f"status {status!r} is not one of {', '.join(STATUSES)}",
                 details={"status": status},
             )
-        job = self.repository.change_job_status(
-            job_id, lambda stored: next_status(stored, status), now_ms()
-        )
+        changes: list[tuple[str, bool] | None] = []
+
+        def decide(stored: Properties) -> tuple[str, bool] | None:
+            changes.append(next_status(stored, status))
+            return changes[-1]
+
+        job = self.repository.change_job_status(job_id, decide, now_ms())
         if job is None:
             raise _job_not_found(job_id)
+        # The last call of decide is the one whose transaction committed.
+        last = changes[-1] if changes else None
+        if last is not None and last[1] and self.on_job_end is not None:
+            self.on_job_end(job)
         log.info("job %s status is %s", job_id, job["status"])
         return job
 

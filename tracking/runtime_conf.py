@@ -185,13 +185,13 @@ def _parse_role_entries(
         )
     entries: list[_RoleEntry] = []
     for key, components in expect_object(value, path).items():
-        indexes = _parse_party_index(key, len(roles[role]), f"{path}.{key}")
+        indexes = parse_party_index(key, len(roles[role]), f"{path}.{key}")
         settings = _parse_settings_map(components, f"{path}.{key}", modules)
         entries.append(_RoleEntry(indexes, settings))
     return entries
 
 
-def _parse_party_index(key: str, party_count: int, path: str) -> frozenset[int] | None:
+def parse_party_index(key: str, party_count: int, path: str) -> frozenset[int] | None:
     """Return the party indexes that ``key`` selects, or None for "all"."""
     if key == "all":
         return None

@@ -1,0 +1,18 @@
+-- Give one task's cores and memory back to its party's share of the job.
+--
+-- KEYS[1]  job hash
+-- ARGV[1]  party, "role/party_id"   ARGV[2]  task, "component/role/party_id"
+--
+-- Returns {status, cores, memory}, the figures given back. Status 1:
+-- returned. 0: the task holds nothing (or the job's resources were returned
+-- already, which ends every task's share).
+
+local party, task = ARGV[1], 'task:' .. ARGV[2]
+if redis.call('HGET', KEYS[1], 'in_use') ~= '1' then return {0, 0, 0} end
+local held = redis.call('HGET', KEYS[1], task)
+if not held then return {0, 0, 0} end
+local cores, memory = string.match(held, '(%d+) (%d+)')
+redis.call('HINCRBY', KEYS[1], 'used_cores:' .. party, -tonumber(cores))
+redis.call('HINCRBY', KEYS[1], 'used_memory:' .. party, -tonumber(memory))
+redis.call('HDEL', KEYS[1], task)
+return {1, tonumber(cores), tonumber(memory)}
