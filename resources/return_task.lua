@@ -12,7 +12,9 @@ if redis.call('HGET', KEYS[1], 'in_use') ~= '1' then return {0, 0, 0} end
 local held = redis.call('HGET', KEYS[1], task)
 if not held then return {0, 0, 0} end
 local cores, memory = string.match(held, '(%d+) (%d+)')
-redis.call('HINCRBY', KEYS[1], 'used_cores:' .. party, -tonumber(cores))
-redis.call('HINCRBY', KEYS[1], 'used_memory:' .. party, -tonumber(memory))
+cores, memory = tonumber(cores), tonumber(memory)
+-- 0 - n, not -n: Lua writes -0 as "-0", which HINCRBY rejects.
+redis.call('HINCRBY', KEYS[1], 'used_cores:' .. party, 0 - cores)
+redis.call('HINCRBY', KEYS[1], 'used_memory:' .. party, 0 - memory)
 redis.call('HDEL', KEYS[1], task)
-return {1, tonumber(cores), tonumber(memory)}
+return {1, cores, memory}

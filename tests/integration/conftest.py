@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import socket
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -136,3 +139,47 @@ def run_flow(environ: dict[str, str], *args: str) -> tuple[int, dict[str, Any]]:
         [FLOW, *args], capture_output=True, text=True, env=environ, timeout=60
     )
     return done.returncode, json.loads(done.stdout)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def accepts_connections(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def start_redis_server(
+    directory: Path, port: int, appendonly: bool
+) -> subprocess.Popen[bytes]:
+    """Start a redis-server of a test's own on loopback and wait until it answers."""
+    server = shutil.which("redis-server")
+    assert server, "redis-server is not installed; run stack/stack.sh install"
+    process = subprocess.Popen(
+        [
+            server,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(directory),
+            "--save",
+            "",
+            "--appendonly",
+            "yes" if appendonly else "no",
+            "--appendfsync",
+            "always",
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while not accepts_connections(port):
+        if time.monotonic() > deadline or process.poll() is not None:
+            process.kill()
+            pytest.fail(f"the test's own redis-server on port {port} did not start")
+        time.sleep(0.05)
+    return process

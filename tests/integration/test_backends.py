@@ -2,9 +2,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +15,7 @@ import pytest
 from fate_lineage.api.app import create_app
 from fate_lineage.conf import Settings
 from fate_lineage.graph.driver import SCHEMA_STATEMENTS, Neo4jGraph
+from tests.integration.conftest import free_port, start_redis_server
 
 if TYPE_CHECKING:
     import redis
@@ -24,12 +23,6 @@ if TYPE_CHECKING:
 
 EXPECTED_CONSTRAINTS = {"table_key", "job_id", "task_key"}
 EXPECTED_INDEXES = {"job_status_created", "table_namespace"}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def with_redis_url(settings: Settings, url: str) -> Settings:
@@ -86,39 +79,11 @@ def test_readyz_names_neo4j_when_down(
     assert body["data"]["redis"]["ready"] is True
 
 
-def accepts_connections(port: int) -> bool:
-    with socket.socket() as probe:
-        return probe.connect_ex(("127.0.0.1", port)) == 0
-
-
 @pytest.fixture
 def own_redis(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """A Redis server of this test's own, so that stopping it harms nothing."""
-    server = shutil.which("redis-server")
-    assert server, "redis-server is not installed; run stack/stack.sh install"
     port = free_port()
-    process = subprocess.Popen(
-        [
-            server,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--dir",
-            str(tmp_path),
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ],
-        stdout=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 10
-    while not accepts_connections(port):
-        if time.monotonic() > deadline or process.poll() is not None:
-            process.kill()
-            pytest.fail(f"the test's own redis-server on port {port} did not start")
-        time.sleep(0.05)
+    process = start_redis_server(tmp_path, port, appendonly=False)
     yield f"redis://127.0.0.1:{port}/0", process
     if process.poll() is None:
         process.terminate()
