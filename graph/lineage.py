@@ -19,6 +19,9 @@ if TYPE_CHECKING:
 
 Properties = dict[str, Any]
 
+# Resource events kept on a job node, newest last.
+RESOURCE_HISTORY_SIZE = 20
+
 # The order in which a table's properties are returned. Neo4j maps have no
 # order, and a fixed one makes responses easier to read and compare.
 TABLE_FIELDS = (
@@ -215,6 +218,7 @@ class LineageRepository:
             memory=memory,
             now=now,
             description=f"{now} {event} {cores} cores {memory} MB",
+            history_size=RESOURCE_HISTORY_SIZE,
         )
 
     def job_tasks(self, job_id: str) -> list[Properties]:
