@@ -8,7 +8,7 @@ from typing import Any
 import click
 import requests
 
-from fate_lineage.cli.config import ServerAddress
+from fate_lineage.cli.config import ServerAddress, load_address
 from fate_lineage.errors import RetCode
 
 TIMEOUT_SECONDS = 30
@@ -44,6 +44,11 @@ def call(
     if not isinstance(reply, dict) or "retcode" not in reply:
         return _failure(f"{url} answered without a retcode: {reply!r}")
     return reply
+
+
+def post_and_echo(path: str, body: dict[str, Any]) -> None:
+    """POST ``body`` to the configured service, print the envelope, exit by retcode."""
+    echo_and_exit(call(load_address(), "POST", path, body))
 
 
 def echo_and_exit(reply: dict[str, Any]) -> None:

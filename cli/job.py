@@ -8,7 +8,6 @@ from typing import Any
 import click
 
 from fate_lineage.cli import http
-from fate_lineage.cli.config import load_address
 from fate_lineage.cli.files import read_json_object
 
 JOB_STATUSES = ("waiting", "running", "success", "failed", "canceled")
@@ -60,7 +59,7 @@ def submit(dsl_path: Path, conf_path: Path, job_id: str | None) -> None:
     }
     if job_id is not None:
         body["job_id"] = job_id
-    _post("/v1/job/submit", body)
+    http.post_and_echo("/v1/job/submit", body)
 
 
 @job.command()
@@ -70,7 +69,7 @@ def query(job_id: str) -> None:
 
     Example: flow job query -j 202111031759294631020
     """
-    _post("/v1/job/query", {"job_id": job_id})
+    http.post_and_echo("/v1/job/query", {"job_id": job_id})
 
 
 @job.command()
@@ -87,7 +86,7 @@ def update(job_id: str, status: str) -> None:
 
     Example: flow job update -j 202111031759294631020 -s success
     """
-    _post("/v1/job/update", {"job_id": job_id, "status": status})
+    http.post_and_echo("/v1/job/update", {"job_id": job_id, "status": status})
 
 
 @job.command()
@@ -97,7 +96,7 @@ def stop(job_id: str) -> None:
 
     Example: flow job stop -j 202111031759294631020
     """
-    _post("/v1/job/stop", {"job_id": job_id})
+    http.post_and_echo("/v1/job/stop", {"job_id": job_id})
 
 
 @job.command()
@@ -107,8 +106,4 @@ def simulate(job_id: str) -> None:
 
     Example: flow job simulate -j 202111031759294631020
     """
-    _post("/v1/job/simulate", {"job_id": job_id})
-
-
-def _post(path: str, body: dict[str, Any]) -> None:
-    http.echo_and_exit(http.call(load_address(), "POST", path, body))
+    http.post_and_echo("/v1/job/simulate", {"job_id": job_id})

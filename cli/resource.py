@@ -7,7 +7,6 @@ from typing import Any
 import click
 
 from fate_lineage.cli import http
-from fate_lineage.cli.config import load_address
 
 job_id_option = click.option(
     "-j",
@@ -40,7 +39,7 @@ def query(engine_name: str | None) -> None:
     Example: flow resource query
     """
     body = {"engine_name": engine_name} if engine_name else {}
-    _post("/v1/resource/query", body)
+    http.post_and_echo("/v1/resource/query", body)
 
 
 @resource.command()
@@ -50,7 +49,7 @@ def apply(job_id: str) -> None:
 
     Example: flow resource apply -j 202111031759294631020
     """
-    _post("/v1/resource/apply", {"job_id": job_id})
+    http.post_and_echo("/v1/resource/apply", {"job_id": job_id})
 
 
 @resource.command(name="return")
@@ -69,7 +68,7 @@ def return_(job_id: str, force: bool) -> None:
     body: dict[str, Any] = {"job_id": job_id}
     if force:
         body["force"] = True
-    _post("/v1/resource/return", body)
+    http.post_and_echo("/v1/resource/return", body)
 
 
 @resource.command()
@@ -79,7 +78,7 @@ def heartbeat(job_id: str) -> None:
 
     Example: flow resource heartbeat -j 202111031759294631020
     """
-    _post("/v1/resource/heartbeat", {"job_id": job_id})
+    http.post_and_echo("/v1/resource/heartbeat", {"job_id": job_id})
 
 
 @resource.command()
@@ -88,7 +87,7 @@ def reap() -> None:
 
     Example: flow resource reap
     """
-    _post("/v1/resource/reap", {})
+    http.post_and_echo("/v1/resource/reap", {})
 
 
 @resource.command(name="task-apply")
@@ -108,7 +107,7 @@ def task_apply(job_id: str, component_name: str, role: str, party_id: str) -> No
         "role": role,
         "party_id": party_id,
     }
-    _post("/v1/resource/task/apply", body)
+    http.post_and_echo("/v1/resource/task/apply", body)
 
 
 @resource.command(name="task-return")
@@ -128,8 +127,4 @@ def task_return(job_id: str, component_name: str, role: str, party_id: str) -> N
         "role": role,
         "party_id": party_id,
     }
-    _post("/v1/resource/task/return", body)
-
-
-def _post(path: str, body: dict[str, Any]) -> None:
-    http.echo_and_exit(http.call(load_address(), "POST", path, body))
+    http.post_and_echo("/v1/resource/task/return", body)

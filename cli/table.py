@@ -81,7 +81,7 @@ def bind(conf_path: Path) -> None:
                 "name and namespace."
             )
     body = {key: conf[key] for key in _BIND_KEYS if key in conf}
-    _post("/v1/table/bind", body)
+    http.post_and_echo("/v1/table/bind", body)
 
 
 @table.command("tracking-source")
@@ -92,7 +92,7 @@ def tracking_source(table_name: str, namespace: str) -> None:
 
     Example: flow table tracking-source -t breast_hetero_guest -n experiment
     """
-    _post(
+    http.post_and_echo(
         "/v1/table/tracking/source",
         {"table_name": table_name, "namespace": namespace},
     )
@@ -106,7 +106,9 @@ def tracking_job(table_name: str, namespace: str) -> None:
 
     Example: flow table tracking-job -t breast_hetero_guest -n experiment
     """
-    _post("/v1/table/tracking/job", {"table_name": table_name, "namespace": namespace})
+    http.post_and_echo(
+        "/v1/table/tracking/job", {"table_name": table_name, "namespace": namespace}
+    )
 
 
 @table.command()
@@ -219,7 +221,7 @@ def jobs(
         start_time=since,
         end_time=until,
     )
-    _post("/v1/table/jobs", body)
+    http.post_and_echo("/v1/table/jobs", body)
 
 
 @table.command("list")
@@ -237,7 +239,7 @@ def list_tables(
     Example: flow table list --namespace-prefix experiment --page 1
     """
     body = _given(namespace_prefix=namespace_prefix, page=page, page_size=page_size)
-    _post("/v1/table/list", body)
+    http.post_and_echo("/v1/table/list", body)
 
 
 @table.command()
@@ -248,13 +250,11 @@ def info(table_name: str, namespace: str) -> None:
 
     Example: flow table info -t breast_hetero_guest -n experiment
     """
-    _post("/v1/table/table_info", {"table_name": table_name, "namespace": namespace})
+    http.post_and_echo(
+        "/v1/table/table_info", {"table_name": table_name, "namespace": namespace}
+    )
 
 
 def _given(**options: Any) -> dict[str, Any]:
     """Keep the options the user gave, so the service applies its own defaults."""
     return {key: value for key, value in options.items() if value is not None}
-
-
-def _post(path: str, body: dict[str, Any]) -> None:
-    http.echo_and_exit(http.call(load_address(), "POST", path, body))

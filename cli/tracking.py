@@ -8,7 +8,6 @@ from typing import Any
 import click
 
 from fate_lineage.cli import http
-from fate_lineage.cli.config import load_address
 from fate_lineage.cli.files import read_json_object
 
 
@@ -63,7 +62,7 @@ def output_data_table(
           -p 9999 -cpn hetero_lr_0
     """
     body = _task_body(job_id, role, party_id, component_name)
-    _post("/v1/tracking/component/output/data/table", body)
+    http.post_and_echo("/v1/tracking/component/output/data/table", body)
 
 
 @tracking.command()
@@ -99,7 +98,7 @@ def report(
             f"{conf_path} sets {', '.join(conflicting)} to a value that differs "
             "from the option. Remove the key from the file or change the option."
         )
-    _post("/v1/tracking/component/output/data/report", {**extra, **task})
+    http.post_and_echo("/v1/tracking/component/output/data/report", {**extra, **task})
 
 
 def _task_body(
@@ -112,7 +111,3 @@ def _task_body(
         "party_id": party_id,
         "component_name": component_name,
     }
-
-
-def _post(path: str, body: dict[str, Any]) -> None:
-    http.echo_and_exit(http.call(load_address(), "POST", path, body))

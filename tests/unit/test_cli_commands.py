@@ -256,6 +256,60 @@ OPTION_CASES = [
         },
         id="tracking-report-without-file",
     ),
+    pytest.param(["resource", "query"], "/v1/resource/query", {}, id="resource-query"),
+    pytest.param(
+        ["resource", "query", "--engine-name", "SPARK"],
+        "/v1/resource/query",
+        {"engine_name": "SPARK"},
+        id="resource-query-engine",
+    ),
+    pytest.param(
+        ["resource", "apply", "-j", "202111031759294631020"],
+        "/v1/resource/apply",
+        {"job_id": "202111031759294631020"},
+        id="resource-apply",
+    ),
+    pytest.param(
+        ["resource", "return", "-j", "202111031759294631020"],
+        "/v1/resource/return",
+        {"job_id": "202111031759294631020"},
+        id="resource-return",
+    ),
+    pytest.param(
+        ["resource", "return", "-j", "202111031759294631020", "--force"],
+        "/v1/resource/return",
+        {"job_id": "202111031759294631020", "force": True},
+        id="resource-return-force",
+    ),
+    pytest.param(
+        ["resource", "heartbeat", "-j", "202111031759294631020"],
+        "/v1/resource/heartbeat",
+        {"job_id": "202111031759294631020"},
+        id="resource-heartbeat",
+    ),
+    pytest.param(["resource", "reap"], "/v1/resource/reap", {}, id="resource-reap"),
+    pytest.param(
+        [
+            "resource",
+            "task-apply",
+            "-j",
+            "202111031759294631020",
+            "-cpn",
+            "reader_0",
+            "-r",
+            "guest",
+            "-p",
+            "9999",
+        ],
+        "/v1/resource/task/apply",
+        {
+            "job_id": "202111031759294631020",
+            "component_name": "reader_0",
+            "role": "guest",
+            "party_id": "9999",
+        },
+        id="resource-task-apply",
+    ),
 ]
 
 
