@@ -70,10 +70,9 @@ class Return(Resource):
         """
         body = load_body(ReturnSchema())
         job_id = body["job_id"]
-        items = _accounting().give_back(job_id, force=body["force"])
+        items, status = _accounting().give_back(job_id, force=body["force"])
         retmsg = "success"
-        status = current_app.extensions["fate_lineage"].recorder.find_job(job_id)
-        if status["status"] == "running":
+        if status == "running":
             retmsg = (
                 f"success; job {job_id} is still running, and its remaining "
                 "tasks have no resources now"

@@ -149,8 +149,10 @@ class ResourceAccounting:
             "remaining_memory": outcome.memory,
         }
 
-    def give_back(self, job_id: str, force: bool = False) -> list[dict[str, Any]]:
-        """Return the job's resources in FATE Flow's answer shape.
+    def give_back(
+        self, job_id: str, force: bool = False
+    ) -> tuple[list[dict[str, Any]], str]:
+        """Return the job's resources in FATE Flow's answer shape, and its status.
 
         A running job's resources come back only with ``force``, because its
         remaining tasks would lose them.
@@ -163,7 +165,7 @@ class ResourceAccounting:
                 "them anyway with force (flow resource return -j JOB_ID --force)",
                 details={"job_id": job_id, "status": "running"},
             )
-        return self._give_back(job, "returned")
+        return self._give_back(job, "returned"), job["status"]
 
     def return_ended_job(self, job: Properties) -> None:
         """Return an ended job's resources at once; a job holding none is fine."""
