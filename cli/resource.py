@@ -101,12 +101,7 @@ def task_apply(job_id: str, component_name: str, role: str, party_id: str) -> No
     Example: flow resource task-apply -j 202111031759294631020 -cpn reader_0 \\
     -r guest -p 9999
     """
-    body = {
-        "job_id": job_id,
-        "component_name": component_name,
-        "role": role,
-        "party_id": party_id,
-    }
+    body = _task_body(job_id, component_name, role, party_id)
     http.post_and_echo("/v1/resource/task/apply", body)
 
 
@@ -121,10 +116,14 @@ def task_return(job_id: str, component_name: str, role: str, party_id: str) -> N
     Example: flow resource task-return -j 202111031759294631020 -cpn reader_0 \\
     -r guest -p 9999
     """
-    body = {
+    body = _task_body(job_id, component_name, role, party_id)
+    http.post_and_echo("/v1/resource/task/return", body)
+
+
+def _task_body(job_id: str, component_name: str, role: str, party_id: str) -> Any:
+    return {
         "job_id": job_id,
         "component_name": component_name,
         "role": role,
         "party_id": party_id,
     }
-    http.post_and_echo("/v1/resource/task/return", body)
