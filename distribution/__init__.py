@@ -1,0 +1,1 @@
+"""Dependency distribution: ship framework code and a Python environment to Spark."""
