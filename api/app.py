@@ -11,12 +11,15 @@ from flask import Flask
 from flask_restx import Api
 
 from fate_lineage import __version__
-from fate_lineage.api import health, jobs, resource, tables, tracking
+from fate_lineage.api import dependency, health, jobs, resource, tables, tracking
 from fate_lineage.api.errors import register_error_handlers
 from fate_lineage.conf import Settings, load_settings
 from fate_lineage.conf.settings import redact_url
+from fate_lineage.distribution.service import DependencyService
+from fate_lineage.graph.archives import ArchiveRepository
 from fate_lineage.graph.driver import Neo4jGraph
 from fate_lineage.graph.lineage import LineageRepository
+from fate_lineage.hooks import ServiceJobHooks
 from fate_lineage.resources.accounting import ResourceAccounting
 from fate_lineage.resources.connection import open_redis
 from fate_lineage.resources.manager import ResourceStore
@@ -41,6 +44,7 @@ class Backends:
     recorder: Recorder
     queries: Queries
     resources: ResourceAccounting
+    distribution: DependencyService
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -75,6 +79,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     api.add_namespace(jobs.ns, path="/v1/job")
     api.add_namespace(tracking.ns, path="/v1/tracking")
     api.add_namespace(resource.ns, path="/v1/resource")
+    api.add_namespace(dependency.ns, path="/v1/dependency")
     register_error_handlers(app, api)
 
     backends = connect_backends(settings)
@@ -97,11 +102,8 @@ def connect_backends(settings: Settings) -> Backends:
     repository = LineageRepository(graph)
     store = ResourceStore(client, settings.resource_manager.key_namespace)
     accounting = ResourceAccounting(store, repository, settings)
-    recorder = Recorder(
-        repository,
-        check_job=accounting.check_new_job,
-        on_job_end=accounting.return_ended_job,
-    )
+    distribution = DependencyService(settings, ArchiveRepository(graph), client)
+    recorder = Recorder(repository, ServiceJobHooks(accounting, distribution))
     return Backends(
         settings=settings,
         graph=graph,
@@ -109,6 +111,7 @@ def connect_backends(settings: Settings) -> Backends:
         recorder=recorder,
         queries=Queries(repository, settings.lineage),
         resources=accounting,
+        distribution=distribution,
     )
 
 

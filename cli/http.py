@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import click
@@ -34,6 +35,10 @@ def call(
             f"request to {url} failed: {_root_cause(exc)}. Check the address "
             "that `flow init` stored."
         )
+    return _parse(url, response)
+
+
+def _parse(url: str, response: requests.Response) -> dict[str, Any]:
     try:
         reply = response.json()
     except ValueError:
@@ -44,6 +49,48 @@ def call(
     if not isinstance(reply, dict) or "retcode" not in reply:
         return _failure(f"{url} answered without a retcode: {reply!r}")
     return reply
+
+
+def stream_lines(
+    address: ServerAddress, path: str, body: Any
+) -> Iterator[dict[str, Any]]:
+    """POST ``body`` asking for NDJSON and yield each line as it arrives.
+
+    A failure to connect, or an answer that is not NDJSON, yields one
+    envelope, as ``call`` returns it.
+    """
+    url = address.base_url + path
+    try:
+        response = requests.post(
+            url,
+            json=body,
+            headers={"Accept": "application/x-ndjson"},
+            stream=True,
+            timeout=TIMEOUT_SECONDS,
+        )
+    except requests.RequestException as exc:
+        yield _failure(
+            f"request to {url} failed: {_root_cause(exc)}. Check that the "
+            "fate-lineage service is running and that `flow init` points at it."
+        )
+        return
+    with response:
+        if not response.headers.get("Content-Type", "").startswith(
+            "application/x-ndjson"
+        ):
+            yield _parse(url, response)
+            return
+        for line in response.iter_lines():
+            if line:
+                yield json.loads(line)
+
+
+def no_final_line() -> dict[str, Any]:
+    """Return the envelope for a stream that ended without its envelope line."""
+    return _failure(
+        "the service closed the upload stream before its final answer; the "
+        "service log tells why. `flow dependency query` shows what is stored."
+    )
 
 
 def post_and_echo(path: str, body: dict[str, Any]) -> None:

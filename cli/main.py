@@ -17,6 +17,7 @@ from fate_lineage.cli.config import (
     save_address,
 )
 from fate_lineage.cli.data import data
+from fate_lineage.cli.dependency import dependency
 from fate_lineage.cli.job import job
 from fate_lineage.cli.resource import resource
 from fate_lineage.cli.table import table
@@ -78,6 +79,7 @@ def ready() -> None:
 
 
 flow.add_command(data)
+flow.add_command(dependency)
 flow.add_command(job)
 flow.add_command(resource)
 flow.add_command(table)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fate_lineage.conf.schema import ENGINE_SECTIONS
 from fate_lineage.conf.settings import (
+    DependencySettings,
     EngineNodes,
     JobDefaults,
     LineageSettings,
@@ -17,6 +18,7 @@ from fate_lineage.conf.settings import (
 
 __all__ = [
     "ENGINE_SECTIONS",
+    "DependencySettings",
     "EngineNodes",
     "JobDefaults",
     "LineageSettings",

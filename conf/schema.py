@@ -209,6 +209,34 @@ class _ResourceManagerSchema(Schema):
     )
 
 
+class PathList(fields.List[str]):
+    """Folders as a YAML list, or as one string separated by ':' like PATH.
+
+    The string form lets an environment variable override the list.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(fields.String(validate=validate.Length(min=1)), **kwargs)
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, str):
+            value = [part for part in value.split(":") if part]
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class _DependencySchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    update_check = fields.Boolean(load_default=False)
+    code_roots = PathList(load_default=list)
+    python_env = fields.String(load_default="")
+    store = fields.String(load_default="")
+    upload_wait_seconds = fields.Float(
+        load_default=300.0, validate=validate.Range(min=1, max=86_400)
+    )
+
+
 class SettingsSchema(Schema):
     class Meta:
         unknown = EXCLUDE  # Other sections of a FATE Flow file are ignored.
@@ -230,6 +258,9 @@ class SettingsSchema(Schema):
     )
     resource_manager = fields.Nested(
         _ResourceManagerSchema, load_default=lambda: _ResourceManagerSchema().load({})
+    )
+    dependency = fields.Nested(
+        _DependencySchema, load_default=lambda: _DependencySchema().load({})
     )
 
 

@@ -92,6 +92,25 @@ class ResourceManagerSettings:
 
 
 @dataclass(frozen=True)
+class DependencySettings:
+    """Dependency distribution for jobs on Spark.
+
+    ``code_roots`` are the folders packed into the code archive,
+    ``python_env`` the prefix of the environment packed for executors (empty:
+    the service's own), ``store`` where archives go (a path, ``file://`` or
+    ``hdfs://`` URL; empty: a folder under the user's home), and
+    ``upload_wait_seconds`` how long a submission waits for another upload of
+    the same version.
+    """
+
+    update_check: bool
+    code_roots: tuple[str, ...]
+    python_env: str
+    store: str
+    upload_wait_seconds: float
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the service reads at start; ``source`` is the file's path."""
 
@@ -105,6 +124,7 @@ class Settings:
     lineage: LineageSettings
     job_defaults: JobDefaults
     resource_manager: ResourceManagerSettings
+    dependency: DependencySettings
 
 
 def default_conf_path() -> Path:
@@ -289,4 +309,10 @@ def _build(source: str, loaded: dict[str, Any]) -> Settings:
         lineage=LineageSettings(**loaded["lineage"]),
         job_defaults=JobDefaults(**loaded["job_default_config"]),
         resource_manager=ResourceManagerSettings(**loaded["resource_manager"]),
+        dependency=DependencySettings(
+            **{
+                **loaded["dependency"],
+                "code_roots": tuple(loaded["dependency"]["code_roots"]),
+            }
+        ),
     )

@@ -39,6 +39,7 @@ SCHEMA_STATEMENTS = (
     "create_task_key_constraint",
     "create_job_status_index",
     "create_table_namespace_index",
+    "create_archive_key_constraint",
 )
 
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from fate_lineage.errors import Conflict, InvalidInput, NotFound
 from fate_lineage.tracking import dsl
@@ -38,6 +37,24 @@ _NEXT_STATUSES = {
 # A generated job id collides only when two submissions share a microsecond
 # and a counter digit; a few fresh ids settle it.
 _JOB_ID_ATTEMPTS = 5
+
+
+class JobHooks(Protocol):
+    """What other services do at points of a job's life."""
+
+    def before_submit(
+        self, job_id: str | None, roles: Any, runtime_conf: Any
+    ) -> object:
+        """Check a job before it is recorded; raise to reject it.
+
+        The value returned is handed to ``after_submit``.
+        """
+
+    def after_submit(self, job: Properties, prepared: object) -> None:
+        """Act on a job just recorded."""
+
+    def after_end(self, job: Properties) -> None:
+        """Act on a job that just reached an end status."""
 
 
 @dataclass(frozen=True)
@@ -72,20 +89,15 @@ def next_status(job: Properties, requested: str) -> tuple[str, bool] | None:
 class Recorder:
     """Write FATE's records into the lineage graph.
 
-    ``check_job(job_id, roles, runtime_conf)`` runs before a job is recorded
-    and raises to reject it; ``on_job_end(job)`` runs after a job reaches an
-    end status. The resource accounting provides both.
+    ``hooks`` lets resource accounting and dependency distribution take part
+    in a job's life; see :class:`JobHooks`.
     """
 
     def __init__(
-        self,
-        repository: LineageRepository,
-        check_job: Callable[[str, Any, Any], object] | None = None,
-        on_job_end: Callable[[Properties], None] | None = None,
+        self, repository: LineageRepository, hooks: JobHooks | None = None
     ) -> None:
         self.repository = repository
-        self.check_job = check_job
-        self.on_job_end = on_job_end
+        self.hooks = hooks
 
     def register_table(
         self, table: TableRef, origin: str, properties: dict[str, Any]
@@ -113,8 +125,9 @@ class Recorder:
         unchanged, with ``created`` False.
         """
         plan = dsl.parse_job(dsl_body, conf_body)
-        if self.check_job is not None:
-            self.check_job(job_id or "(new job)", plan.roles, conf_body)
+        prepared = None
+        if self.hooks is not None:
+            prepared = self.hooks.before_submit(job_id, plan.roles, conf_body)
         reader_inputs, warnings = self._resolve_reader_inputs(plan)
         properties = {
             "initiator_role": plan.initiator_role,
@@ -137,7 +150,7 @@ class Recorder:
             job, created = self._create_given_id(
                 dsl.validate_job_id(job_id), properties, tasks, reader_inputs
             )
-            return Submission(job, plan, created, warnings)
+            return self._submitted(Submission(job, plan, created, warnings), prepared)
         for _ in range(_JOB_ID_ATTEMPTS):
             candidate = dsl.generate_job_id()
             job, created = self.repository.create_job(
@@ -145,10 +158,16 @@ class Recorder:
             )
             if created:
                 log.info("job %s submitted with %d tasks", candidate, len(tasks))
-                return Submission(job, plan, True, warnings)
+                submission = Submission(job, plan, True, warnings)
+                return self._submitted(submission, prepared)
         raise Conflict(
             f"no unused job id after {_JOB_ID_ATTEMPTS} attempts; submit again"
         )
+
+    def _submitted(self, submission: Submission, prepared: object) -> Submission:
+        if submission.created and self.hooks is not None:
+            self.hooks.after_submit(submission.job, prepared)
+        return submission
 
     def _create_given_id(
         self,
@@ -254,8 +273,8 @@ class Recorder:
             raise _job_not_found(job_id)
         # The last call of decide is the one whose transaction committed.
         last = changes[-1] if changes else None
-        if last is not None and last[1] and self.on_job_end is not None:
-            self.on_job_end(job)
+        if last is not None and last[1] and self.hooks is not None:
+            self.hooks.after_end(job)
         log.info("job %s status is %s", job_id, job["status"])
         return job
 

@@ -1,0 +1,2 @@
+MATCH (archive:Archive {type: $type, version: $version})
+RETURN archive {.*} AS archive
