@@ -34,6 +34,7 @@ def on_starting(server: Any) -> None:
     _log_to_gunicorn_error_log(server)
     backends = connect_backends(_settings)
     try:
+        backends.distribution.check_settings()
         backends.graph.apply_schema()
         backends.resources.register_engines()
     except LineageError as exc:

@@ -63,6 +63,19 @@ class DependencyService:
         self.client = client
         self.lock_prefix = f"{settings.resource_manager.key_namespace}:{{dependency}}"
 
+    def check_settings(self) -> None:
+        """Raise ConfigError when distribution is on but has nothing to pack."""
+        if self.enabled and not self.code_roots:
+            raise ConfigError(
+                "dependent_distribution is true but dependency.code_roots is "
+                "empty; list the framework's code folders in service_conf.yaml"
+            )
+        if self.enabled and not self.python_env.is_dir():
+            raise ConfigError(
+                f"dependency.python_env {str(self.python_env)!r} is not a folder; "
+                "name the prefix of the Python environment for executors"
+            )
+
     def scan(self, kind: str) -> ArchiveSpec:
         """List what an archive of ``kind`` holds now, with its content version."""
         if kind == "code":
