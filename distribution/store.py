@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlsplit
 
-from fate_lineage.errors import BackendUnavailable, ConfigError
+from fate_lineage.errors import BackendUnavailable, ConfigError, LineageError
 
 DEFAULT_LOCAL_STORE = Path.home() / ".local" / "share" / "fate-lineage" / "dependencies"
 HDFS_CLIENT = "hdfs"
@@ -70,6 +70,20 @@ class LocalStore:
         os.replace(partial, target)
 
 
+class HdfsClientMissing(BackendUnavailable):
+    """The Hadoop client is not installed; retrying cannot help."""
+
+    def __init__(self, base: str) -> None:
+        LineageError.__init__(
+            self,
+            f"the Hadoop client `{HDFS_CLIENT}` is not on PATH, so archives cannot "
+            f"be stored at {base}; install the Hadoop client on this node, or "
+            "set dependency.store to a path or a file:// URL",
+            details={"backend": "hdfs"},
+        )
+        self.backend = "hdfs"
+
+
 class HdfsStore:
     """HDFS through the Hadoop client's `hdfs dfs` commands."""
 
@@ -91,12 +105,7 @@ class HdfsStore:
     def _dfs(self, *args: str, check: bool = True) -> int:
         client = shutil.which(HDFS_CLIENT)
         if client is None:
-            raise BackendUnavailable(
-                "hdfs",
-                f"the Hadoop client `{HDFS_CLIENT}` is not on PATH, so archives "
-                f"cannot be stored at {self.base}; install the Hadoop client on "
-                "this node, or set dependency.store to a path or a file:// URL",
-            )
+            raise HdfsClientMissing(self.base)
         done = subprocess.run(
             [client, "dfs", *args],
             capture_output=True,
