@@ -5,7 +5,7 @@ from __future__ import annotations
 import atexit
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask
 from flask_restx import Api
@@ -47,10 +47,19 @@ class Backends:
     distribution: DependencyService
 
 
+class LineageFlask(Flask):
+    """Flask whose errors are logged once, by the API's error handler."""
+
+    def log_exception(self, exc_info: Any) -> None:
+        # flask-restx calls this for every 5xx, after render_error has
+        # already logged the error (with a traceback when it was unexpected).
+        return None
+
+
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the app; the backends are connected lazily, on first use."""
     settings = settings if settings is not None else load_settings()
-    app = Flask(__name__)
+    app = LineageFlask(__name__)
     # flask-restx appends route suggestions to 404 messages; the envelope's
     # retmsg should stay one plain sentence.
     app.config["RESTX_ERROR_404_HELP"] = False

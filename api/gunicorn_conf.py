@@ -52,9 +52,19 @@ def on_starting(server: Any) -> None:
 
 
 def post_worker_init(worker: Any) -> None:
-    """Start the resource reaper in each worker, once its app is loaded."""
+    """Register the engines again and start the reaper in each worker.
+
+    A reload (SIGHUP) starts new workers with a reread settings file but
+    skips on_starting, so workers register too; the script makes a repeat
+    with equal sizes change nothing.
+    """
     backends = worker.wsgi.extensions["fate_lineage"]
-    start_reaper(backends.resources, _settings.resource_manager.reap_interval_seconds)
+    try:
+        backends.resources.register_engines()
+    except LineageError as exc:
+        worker.log.error("engines not registered by this worker: %s", exc.message)
+    settings = backends.settings
+    start_reaper(backends.resources, settings.resource_manager.reap_interval_seconds)
 
 
 def _log_to_gunicorn_error_log(server: Any) -> None:

@@ -22,7 +22,7 @@ class EngineQuerySchema(StrictSchema):
 
 
 class ReturnSchema(JobIdSchema):
-    force = fields.Boolean(load_default=False)
+    force = fields.Boolean(load_default=False, truthy={True}, falsy={False})
 
 
 def _accounting() -> Any:
@@ -72,7 +72,7 @@ class Return(Resource):
         job_id = body["job_id"]
         items, status = _accounting().give_back(job_id, force=body["force"])
         retmsg = "success"
-        if status == "running":
+        if status == "running" and any(i["resource_return_status"] for i in items):
             retmsg = (
                 f"success; job {job_id} is still running, and its remaining "
                 "tasks have no resources now"

@@ -95,9 +95,15 @@ class _EngineNodesSchema(Schema):
     class Meta:
         unknown = EXCLUDE  # FATE's engine groups carry keys such as `home`.
 
-    cores_per_node = WholeNumber(required=True, validate=validate.Range(min=1))
-    nodes = WholeNumber(required=True, validate=validate.Range(min=1))
-    memory_per_node = WholeNumber(load_default=0, validate=validate.Range(min=0))
+    # The bounds keep every total within 2**53, where Redis and Lua still
+    # count whole numbers exactly.
+    cores_per_node = WholeNumber(
+        required=True, validate=validate.Range(min=1, max=1_000_000)
+    )
+    nodes = WholeNumber(required=True, validate=validate.Range(min=1, max=100_000))
+    memory_per_node = WholeNumber(
+        load_default=0, validate=validate.Range(min=0, max=1_000_000_000)
+    )
 
 
 def _engine_section(group: str) -> fields.Nested:
@@ -183,10 +189,10 @@ class _JobDefaultsSchema(Schema):
         load_default=1.0, validate=validate.Range(min=0, min_inclusive=False, max=1)
     )
     total_cores_overweight_percent = fields.Float(
-        load_default=1.0, validate=validate.Range(min=0, min_inclusive=False)
+        load_default=1.0, validate=validate.Range(min=0, min_inclusive=False, max=10)
     )
     total_memory_overweight_percent = fields.Float(
-        load_default=1.0, validate=validate.Range(min=0, min_inclusive=False)
+        load_default=1.0, validate=validate.Range(min=0, min_inclusive=False, max=10)
     )
 
 

@@ -120,11 +120,12 @@ class ResourceAccounting:
             job_id, demand.engine, demand.parties, now, now + self.lease_ms
         )
         if outcome.status == manager.NO_ENGINE:
-            raise BackendMisconfigured(
-                "redis",
-                f"engine {demand.engine} is not registered in Redis; restart the "
-                "service so that it registers the engines of service_conf.yaml",
+            self._register_lost_engines()
+            outcome = self.store.apply(
+                job_id, demand.engine, demand.parties, now, now + self.lease_ms
             )
+        if outcome.status == manager.APPLIED:
+            self._return_if_ended(job_id)
         parties = [_party_view(party) for party in demand.parties]
         if outcome.status == manager.NOT_ENOUGH:
             self._record(job_id, "rejected", demand.cores, demand.memory, now)
@@ -158,7 +159,8 @@ class ResourceAccounting:
         remaining tasks would lose them.
         """
         job = self._job(job_id)
-        if job["status"] == "running" and not force:
+        held = self.store.allocation(job_id).get("in_use") == "1"
+        if job["status"] == "running" and held and not force:
             raise Conflict(
                 f"job {job_id} is running; returning its resources would leave "
                 "its remaining tasks without any. End the job first, or return "
@@ -166,6 +168,30 @@ class ResourceAccounting:
                 details={"job_id": job_id, "status": "running"},
             )
         return self._give_back(job, "returned"), job["status"]
+
+    def _return_if_ended(self, job_id: str) -> None:
+        """Give back what was just applied if the job ended meanwhile.
+
+        A job's end returns its resources, but an end that commits between
+        apply's status check and its script finds nothing to return yet.
+        """
+        job = self._job(job_id)
+        if job["status"] in END_STATUSES:
+            self._give_back(job, "returned")
+            raise Conflict(
+                f"job {job_id} became {job['status']} while its resources were "
+                "applied, so they were returned at once",
+                details={"job_id": job_id, "status": job["status"]},
+            )
+
+    def _register_lost_engines(self) -> None:
+        """Register the engines again after Redis lost them, such as a flush."""
+        log.warning(
+            "an engine is missing in Redis (its data was lost or flushed); "
+            "registering the engines of %s again",
+            "service_conf.yaml",
+        )
+        self.register_engines()
 
     def return_ended_job(self, job: Properties) -> None:
         """Return an ended job's resources at once; a job holding none is fine."""
@@ -180,15 +206,26 @@ class ResourceAccounting:
             )
 
     def renew(self, job_id: str) -> dict[str, Any]:
-        """Extend a job's lease by lease_seconds (the job's heartbeat)."""
-        self._job(job_id)
+        """Extend a job's lease by lease_seconds (the job's heartbeat).
+
+        A job that holds nothing, or has ended, gets 409, so that a job
+        runner learns that its resources are gone.
+        """
+        job = self._job(job_id)
+        if job["status"] in END_STATUSES:
+            self._give_back(job, "returned")
+            raise Conflict(
+                f"job {job_id} is {job['status']}, so it keeps no resources",
+                details={"job_id": job_id, "status": job["status"]},
+            )
         expiry = now_ms() + self.lease_ms
-        renewed = self.store.renew(job_id, expiry)
-        return {
-            "job_id": job_id,
-            "renewed": renewed,
-            "lease_expiry": expiry if renewed else None,
-        }
+        if not self.store.renew(job_id, expiry):
+            raise Conflict(
+                f"job {job_id} holds no resources: they were returned or reaped. "
+                f"Apply again (flow resource apply -j {job_id}) before its tasks run.",
+                details={"job_id": job_id},
+            )
+        return {"job_id": job_id, "renewed": True, "lease_expiry": expiry}
 
     def reap(self) -> list[str]:
         """Return the resources of jobs whose lease expired; return their ids."""
@@ -197,6 +234,9 @@ class ResourceAccounting:
         for job_id in self.store.expired_leases(now, REAP_BATCH):
             engine = self.store.allocation(job_id).get("engine")
             if engine is None:
+                # The job's hash is gone (evicted or deleted by hand), so
+                # only its set entries are left to drop.
+                self.store.forget(job_id)
                 continue
             outcome = self.store.give_back(job_id, engine, now, deadline=now)
             if outcome.status == manager.APPLIED:
@@ -214,24 +254,35 @@ class ResourceAccounting:
     def apply_task(
         self, job_id: str, component: str, role: str, party_id: str
     ) -> dict[str, Any]:
-        """Take one task's cores and memory from its party's share of the job."""
-        party, names = self._task_party(job_id, component, role, party_id)
-        outcome = self.store.apply_task(
-            job_id, names[0], names[1], party.task_cores, party.task_memory
-        )
+        """Take one task's cores and memory from its party's share of the job.
+
+        A task's size was fixed when the job applied, so later setting
+        changes do not alter a running job.
+        """
+        party, task = self._task_names(job_id, component, role, party_id)
+        outcome = self.store.apply_task(job_id, party, task)
         if outcome.status == manager.JOB_NOT_IN_USE:
             raise Conflict(
                 f"job {job_id} holds no resources; apply for the job first "
                 f"(flow resource apply -j {job_id})",
                 details={"job_id": job_id},
             )
+        if outcome.status == manager.PARTY_UNKNOWN:
+            raise NotFound(
+                f"job {job_id} holds no share for {role} {party_id}; its parties "
+                "are listed by flow resource query",
+                details={"job_id": job_id, "role": role, "party_id": party_id},
+            )
         if outcome.status == manager.SHARE_TOO_SMALL:
             raise InsufficientResources(
                 f"the share of {role} {party_id} in job {job_id} has "
-                f"{outcome.cores} cores and {outcome.memory} MB free, and task "
-                f"{component} requests {party.task_cores} cores and "
-                f"{party.task_memory} MB; return a finished task's share first",
-                details={"free_cores": outcome.cores, "free_memory": outcome.memory},
+                f"{outcome.free_cores} cores and {outcome.free_memory} MB free, "
+                f"and task {component} requests {outcome.task_cores} cores and "
+                f"{outcome.task_memory} MB; return a finished task's share first",
+                details={
+                    "free_cores": outcome.free_cores,
+                    "free_memory": outcome.free_memory,
+                },
             )
         return {
             "job_id": job_id,
@@ -239,18 +290,18 @@ class ResourceAccounting:
             "role": role,
             "party_id": party_id,
             "applied": outcome.status == manager.APPLIED,
-            "cores": party.task_cores,
-            "memory": party.task_memory,
-            "free_cores": outcome.cores,
-            "free_memory": outcome.memory,
+            "cores": outcome.task_cores,
+            "memory": outcome.task_memory,
+            "free_cores": outcome.free_cores,
+            "free_memory": outcome.free_memory,
         }
 
     def return_task(
         self, job_id: str, component: str, role: str, party_id: str
     ) -> dict[str, Any]:
         """Give one task's cores and memory back to its party's share."""
-        _, names = self._task_party(job_id, component, role, party_id)
-        outcome = self.store.return_task(job_id, names[0], names[1])
+        party, task = self._task_names(job_id, component, role, party_id)
+        outcome = self.store.return_task(job_id, party, task)
         return {
             "job_id": job_id,
             "component_name": component,
@@ -261,9 +312,10 @@ class ResourceAccounting:
             "memory": outcome.memory,
         }
 
-    def _task_party(
+    def _task_names(
         self, job_id: str, component: str, role: str, party_id: str
-    ) -> tuple[PartyDemand, tuple[str, str]]:
+    ) -> tuple[str, str]:
+        """Return the party and task names the task scripts use, or raise."""
         job = self._job(job_id)
         plan = dsl.parse_job(json.loads(job["dsl"]), json.loads(job["runtime_conf"]))
         if component not in {spec.name for spec in plan.components}:
@@ -271,20 +323,12 @@ class ResourceAccounting:
                 f"job {job_id} has no component {component!r}",
                 details={"job_id": job_id, "component_name": component},
             )
-        demand = self.check_new_job(job_id, plan.roles, json.loads(job["runtime_conf"]))
-        for party in demand.parties:
-            if (party.role, party.party_id) == (role, party_id):
-                names = (f"{role}/{party_id}", f"{component}/{role}/{party_id}")
-                return party, names
-        raise NotFound(
-            f"job {job_id} has no party {role} {party_id}",
-            details={"job_id": job_id, "role": role, "party_id": party_id},
-        )
+        return f"{role}/{party_id}", f"{component}/{role}/{party_id}"
 
     def query(self, engine_name: str | None = None) -> dict[str, Any]:
         """Return FATE Flow's computing_engine_resource and use_resource_job."""
         name = (engine_name or self.default_engine).upper()
-        if name not in self.engines:
+        if not name.isascii() or name not in self.engines:
             raise NotFound(
                 f"no computing engine {name}; the engines are "
                 f"{', '.join(sorted(self.engines))}",
@@ -305,6 +349,7 @@ class ResourceAccounting:
                 "memory": party["memory"],
             }
             for held in self.store.jobs_in_use()
+            if held.get("engine") == name
             for party in json.loads(held["parties"])
         ]
         return {
@@ -377,8 +422,9 @@ def engine_row(name: str, row: dict[str, str]) -> dict[str, Any]:
         "f_engine_config": json.loads(row["config"]),
         "f_cores": int(row["total_cores"]),
         "f_memory": int(row["total_memory"]),
-        "f_remaining_cores": int(row["remaining_cores"]),
-        "f_remaining_memory": int(row["remaining_memory"]),
+        # Below zero after a shrink under what jobs hold; shown as none left.
+        "f_remaining_cores": max(0, int(row["remaining_cores"])),
+        "f_remaining_memory": max(0, int(row["remaining_memory"])),
         "f_nodes": int(row["nodes"]),
         "f_create_time": int(row["create_time"]),
         "f_update_time": int(row["update_time"]),
@@ -414,10 +460,11 @@ def _insufficient(
         f"{party.role} {party.party_id}: {party.cores} cores, {party.memory} MB"
         for party in demand.parties
     )
+    remaining_cores, remaining_memory = max(0, outcome.cores), max(0, outcome.memory)
     return InsufficientResources(
         f"not enough resources on {demand.engine} for job {job_id} now: it "
         f"requests {demand.cores} cores and {demand.memory} MB ({asked}), and "
-        f"{outcome.cores} cores and {outcome.memory} MB remain. Apply again "
+        f"{remaining_cores} cores and {remaining_memory} MB remain. Apply again "
         "when other jobs have returned theirs (flow resource query shows them).",
         details={
             "job_id": job_id,
@@ -425,7 +472,7 @@ def _insufficient(
             "requested": [_party_view(party) for party in demand.parties],
             "requested_cores": demand.cores,
             "requested_memory": demand.memory,
-            "remaining_cores": outcome.cores,
-            "remaining_memory": outcome.memory,
+            "remaining_cores": remaining_cores,
+            "remaining_memory": remaining_memory,
         },
     )

@@ -4,7 +4,8 @@
 -- KEYS[3]  in-use sorted set     KEYS[4]  lease sorted set
 -- ARGV[1]  job id                ARGV[2]  engine name
 -- ARGV[3]  now, epoch ms         ARGV[4]  lease expiry, epoch ms
--- ARGV[5]  parties, JSON list of {role, party_id, cores, memory}
+-- ARGV[5]  parties, JSON list of {role, party_id, cores, memory, task_cores,
+--          task_memory}: each party's share and what one of its tasks takes
 -- ARGV[6]  job cores             ARGV[7]  job memory, MB
 --
 -- Returns {status, remaining cores, remaining memory}, remaining as after
@@ -36,6 +37,7 @@ for _, party in ipairs(cjson.decode(ARGV[5])) do
   local key = party.role .. '/' .. party.party_id
   redis.call('HSET', KEYS[2],
     'allotted_cores:' .. key, party.cores, 'allotted_memory:' .. key, party.memory,
+    'task_cores:' .. key, party.task_cores, 'task_memory:' .. key, party.task_memory,
     'used_cores:' .. key, 0, 'used_memory:' .. key, 0)
 end
 redis.call('ZADD', KEYS[3], now, job_id)

@@ -101,6 +101,17 @@ class Outcome:
     memory: int
 
 
+@dataclass(frozen=True)
+class TaskOutcome:
+    """apply_task.lua's status, the party's free share, and one task's size."""
+
+    status: int
+    free_cores: int
+    free_memory: int
+    task_cores: int
+    task_memory: int
+
+
 class ResourceStore:
     """Typed calls of the Lua scripts, and reads of the resource keys."""
 
@@ -148,6 +159,8 @@ class ResourceStore:
                 "party_id": party.party_id,
                 "cores": party.cores,
                 "memory": party.memory,
+                "task_cores": party.task_cores,
+                "task_memory": party.task_memory,
             }
             for party in parties
         ]
@@ -185,13 +198,9 @@ class ResourceStore:
         keys = [self.keys.job(job_id), self.keys.leases]
         return bool(self._run("renew_lease", keys, [job_id, lease_expiry]))
 
-    def apply_task(
-        self, job_id: str, party: str, task: str, cores: int, memory: int
-    ) -> Outcome:
-        reply = self._run(
-            "apply_task", [self.keys.job(job_id)], [party, task, cores, memory]
-        )
-        return Outcome(*(int(value) for value in reply))
+    def apply_task(self, job_id: str, party: str, task: str) -> TaskOutcome:
+        reply = self._run("apply_task", [self.keys.job(job_id)], [party, task])
+        return TaskOutcome(*(int(value) for value in reply))
 
     def return_task(self, job_id: str, party: str, task: str) -> Outcome:
         reply = self._run("return_task", [self.keys.job(job_id)], [party, task])
@@ -215,6 +224,12 @@ class ResourceStore:
             for job_id in job_ids:
                 pipeline.hgetall(self.keys.job(job_id))
             return [held for held in pipeline.execute() if held]
+
+    def forget(self, job_id: str) -> None:
+        """Drop a job from the in-use and lease sets; its hash is gone."""
+        with translate_errors():
+            self.client.zrem(self.keys.in_use, job_id)
+            self.client.zrem(self.keys.leases, job_id)
 
     def expired_leases(self, now: int, limit: int) -> list[str]:
         """Return up to ``limit`` job ids whose lease expired at ``now``."""
@@ -242,5 +257,7 @@ def translate_errors() -> Iterator[None]:
     """Turn a Redis outage into BackendUnavailable, as the graph layer does."""
     try:
         yield
-    except (redis.ConnectionError, redis.TimeoutError) as exc:
+    # Beside outages, Redis answers errors such as BUSY (a long script) or OOM
+    # (maxmemory); none is the caller's fault, and each may pass.
+    except redis.RedisError as exc:
         raise BackendUnavailable(BACKEND, str(exc).rstrip(".")) from exc

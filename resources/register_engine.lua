@@ -9,16 +9,11 @@
 -- Returns {created, old total cores, old remaining cores, new remaining cores,
 --          old total memory, old remaining memory, new remaining memory};
 -- created is 1 for a new engine, whose old figures are 0.
--- A changed total shifts remaining by the difference, kept within 0..total.
+-- A changed total shifts remaining by the difference, so remaining stays
+-- total minus what jobs hold. After a shrink below what jobs hold it is
+-- negative: no apply fits until enough comes back, and callers show it as 0.
 
 local cores, memory, now = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[8]
-
-local function shift(remaining, old_total, new_total)
-  local shifted = remaining + new_total - old_total
-  if shifted < 0 then return 0 end
-  if shifted > new_total then return new_total end
-  return shifted
-end
 
 local created = 0
 local old = {0, 0, 0, 0}
@@ -27,8 +22,8 @@ if redis.call('EXISTS', KEYS[1]) == 1 then
   local stored = redis.call('HMGET', KEYS[1], 'total_cores', 'remaining_cores',
                             'total_memory', 'remaining_memory')
   for i = 1, 4 do old[i] = tonumber(stored[i]) end
-  remaining_cores = shift(old[2], old[1], cores)
-  remaining_memory = shift(old[4], old[3], memory)
+  remaining_cores = old[2] + cores - old[1]
+  remaining_memory = old[4] + memory - old[3]
 else
   created = 1
   redis.call('HSET', KEYS[1], 'create_time', now)

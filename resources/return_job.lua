@@ -23,11 +23,9 @@ end
 
 local held = redis.call('HMGET', KEYS[2], 'cores', 'memory')
 local cores, memory = tonumber(held[1]), tonumber(held[2])
-local engine = redis.call('HMGET', KEYS[1], 'total_cores', 'remaining_cores',
-                          'total_memory', 'remaining_memory')
--- A total lowered by a config change while the job ran caps what comes back.
-local remaining_cores = math.min(tonumber(engine[2]) + cores, tonumber(engine[1]))
-local remaining_memory = math.min(tonumber(engine[4]) + memory, tonumber(engine[3]))
+local engine = redis.call('HMGET', KEYS[1], 'remaining_cores', 'remaining_memory')
+local remaining_cores = tonumber(engine[1]) + cores
+local remaining_memory = tonumber(engine[2]) + memory
 redis.call('HSET', KEYS[1], 'remaining_cores', remaining_cores,
   'remaining_memory', remaining_memory, 'update_time', now)
 redis.call('HSET', KEYS[2], 'in_use', 0, 'return_time', now)

@@ -210,11 +210,54 @@ def test_expired_lease_is_reaped(service: Service) -> None:
     time.sleep(0.6)
     reaped = service.ok("/v1/resource/reap", {})
     job = service.ok("/v1/job/query", {"job_id": lost})[0]
+    late_status, late = service.post("/v1/resource/heartbeat", {"job_id": lost})
 
     assert renewed["renewed"] is True
     assert reaped["reaped"] == [lost]
     assert service.remaining() == 12
     assert job["resource_status"] == "reaped"
+    assert late_status == 409
+    assert "returned or reaped" in late["retmsg"]
+
+
+def test_reaper_drops_entries_without_job(
+    service: Service, redis_client: redis.Redis
+) -> None:
+    store = service.app.extensions["fate_lineage"].resources.store
+    ghosts = {f"ghost{index}": 0 for index in range(150)}
+    redis_client.zadd(store.keys.leases, ghosts)
+    job_id = service.submit("real")
+    service.ok("/v1/resource/apply", {"job_id": job_id})
+    time.sleep(1.1)
+
+    first = service.ok("/v1/resource/reap", {})
+    second = service.ok("/v1/resource/reap", {})
+
+    assert first["reaped"] == []
+    assert second["reaped"] == [job_id]
+    assert redis_client.zcard(store.keys.leases) == 0
+
+
+def test_lost_engine_is_registered_again(
+    service: Service, redis_client: redis.Redis
+) -> None:
+    store = service.app.extensions["fate_lineage"].resources.store
+    redis_client.delete(store.keys.engine("STANDALONE"))
+    job_id = service.submit("after_flush")
+
+    applied = service.ok("/v1/resource/apply", {"job_id": job_id})
+
+    assert applied["applied"] is True
+    assert service.remaining() == 12
+
+
+def test_running_job_holding_nothing_returns(service: Service) -> None:
+    job_id = service.submit("idle")
+    service.ok("/v1/job/update", {"job_id": job_id, "status": "running"})
+
+    items = service.ok("/v1/resource/return", {"job_id": job_id})
+
+    assert {item["resource_return_status"] for item in items} == {False}
 
 
 def test_tasks_share_party_allotment(service: Service) -> None:
@@ -269,9 +312,11 @@ def test_resize_shifts_remaining(
     finally:
         delete_namespace(redis_client, namespace)
 
+    # Jobs hold 8 cores throughout: remaining stays total - 8, below zero
+    # while the total is under 8, so nothing over the total is handed out.
     assert (shrunk.old_cores, shrunk.remaining_cores) == (20, 2)
-    assert floored.remaining_cores == 0
-    assert grown.remaining_cores == 19
+    assert floored.remaining_cores == -7
+    assert grown.remaining_cores == 12
 
 
 def test_redis_restart_keeps_allocations(settings: Settings, tmp_path: Path) -> None:
