@@ -40,6 +40,7 @@ SCHEMA_STATEMENTS = (
     "create_job_status_index",
     "create_table_namespace_index",
     "create_archive_key_constraint",
+    "create_archive_type_index",
 )
 
 

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from flask.testing import FlaskClient
 
 EXPECTED_CONSTRAINTS = {"table_key", "job_id", "task_key", "archive_key"}
-EXPECTED_INDEXES = {"job_status_created", "table_namespace"}
+EXPECTED_INDEXES = {"job_status_created", "table_namespace", "archive_type"}
 
 
 def with_redis_url(settings: Settings, url: str) -> Settings:

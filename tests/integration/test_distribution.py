@@ -152,7 +152,18 @@ def test_executors_need_distribution(
     assert with_archives.returncode == 0, with_archives.stderr[-3000:]
     assert "RESULT ['code/env']" in with_archives.stdout
     assert env["python"].startswith("bin/python3")
-    print(json.dumps({a["type"]: a["size"] for a in (code, env)}))
+    print(
+        json.dumps(
+            {
+                a["type"]: {
+                    "bytes": a["size"],
+                    "pack_seconds": a["pack_seconds"],
+                    "store_seconds": a["store_seconds"],
+                }
+                for a in (code, env)
+            }
+        )
+    )
 
 
 def test_new_version_only_on_content_change(
