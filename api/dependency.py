@@ -44,7 +44,7 @@ class Upload(Resource):
     def post(self) -> Response | FlaskResponse:
         """Pack the code and/or environment and store each new version once.
 
-        With ``Accept: application/x-ndjson`` the answer streams one JSON line
+        With ``Accept: application/x-ndjson`` the response streams one JSON line
         per percent of progress, ``{"progress": {"type", "done", "total"}}``,
         and ends with the envelope line.
         """
@@ -99,8 +99,8 @@ def _stream(service: DependencyService, kinds: tuple[str, ...]) -> Iterator[str]
             )
         except LineageError as exc:
             result = envelope(exc.retcode, exc.message, exc.details)
-        # The stream has started, so no error handler can answer any more;
-        # the last line must still carry an envelope.
+        # The stream has started, so no error handler can respond any more,
+        # and the last line must still carry an envelope.
         except Exception:
             log.exception("dependency upload failed unexpectedly")
             result = envelope(

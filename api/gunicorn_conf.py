@@ -55,8 +55,8 @@ def post_worker_init(worker: Any) -> None:
     """Register the engines again and start the reaper in each worker.
 
     A reload (SIGHUP) starts new workers with a reread settings file but
-    skips on_starting, so workers register too; the script makes a repeat
-    with equal sizes change nothing.
+    skips on_starting, so workers register too. A repeat with equal sizes
+    changes nothing.
     """
     backends = worker.wsgi.extensions["fate_lineage"]
     try:

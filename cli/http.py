@@ -56,7 +56,7 @@ def stream_lines(
 ) -> Iterator[dict[str, Any]]:
     """POST ``body`` asking for NDJSON and yield each line as it arrives.
 
-    A failure to connect, or an answer that is not NDJSON, yields one
+    A failure to connect, or a response that is not NDJSON, yields one
     envelope, as ``call`` returns it.
     """
     url = address.base_url + path

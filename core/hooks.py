@@ -1,4 +1,4 @@
-"""How resource accounting and dependency distribution join a job's life."""
+"""Job hooks that join resource accounting and dependency distribution to jobs."""
 
 from __future__ import annotations
 

@@ -77,7 +77,7 @@ class DependencyService:
             )
 
     def scan(self, kind: str) -> ArchiveSpec:
-        """List what an archive of ``kind`` holds now, with its content version."""
+        """List the current content of an archive of ``kind``, with its version."""
         if kind == "code":
             if not self.code_roots:
                 raise ConfigError(

@@ -1,4 +1,4 @@
-"""Where archives are kept: a local folder (path or file:// URL) or HDFS.
+"""Archive stores: a local folder (path or file:// URL) or HDFS.
 
 Archives go to ``<store>/fate_dependence/<version>/<type>.tar.gz``, as FATE
 Flow lays them out. Writes are atomic: a local copy goes to a temporary name

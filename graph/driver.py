@@ -111,7 +111,7 @@ class Neo4jGraph:
     def reading(self) -> Iterator[Statements]:
         """Yield statements that share one read transaction.
 
-        A multi-hop walk then sees one consistent graph and pays one round
+        A multi-hop walk then reads one consistent graph and pays one round
         trip per statement instead of opening a transaction for each.
         """
         with (

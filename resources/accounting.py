@@ -153,7 +153,7 @@ class ResourceAccounting:
     def give_back(
         self, job_id: str, force: bool = False
     ) -> tuple[list[dict[str, Any]], str]:
-        """Return the job's resources in FATE Flow's answer shape, and its status.
+        """Return the job's resources in FATE Flow's response shape, and its status.
 
         A running job's resources come back only with ``force``, because its
         remaining tasks would lose them.
@@ -208,7 +208,7 @@ class ResourceAccounting:
     def renew(self, job_id: str) -> dict[str, Any]:
         """Extend a job's lease by lease_seconds (the job's heartbeat).
 
-        A job that holds nothing, or has ended, gets 409, so that a job
+        A job that has no resources, or has ended, gets 409, so that a job
         runner learns that its resources are gone.
         """
         job = self._job(job_id)
@@ -221,7 +221,7 @@ class ResourceAccounting:
         expiry = now_ms() + self.lease_ms
         if not self.store.renew(job_id, expiry):
             raise Conflict(
-                f"job {job_id} holds no resources: they were returned or reaped. "
+                f"job {job_id} has no resources: they were returned or reaped. "
                 f"Apply again (flow resource apply -j {job_id}) before its tasks run.",
                 details={"job_id": job_id},
             )
@@ -263,13 +263,13 @@ class ResourceAccounting:
         outcome = self.store.apply_task(job_id, party, task)
         if outcome.status == manager.JOB_NOT_IN_USE:
             raise Conflict(
-                f"job {job_id} holds no resources; apply for the job first "
+                f"job {job_id} has no resources; apply for the job first "
                 f"(flow resource apply -j {job_id})",
                 details={"job_id": job_id},
             )
         if outcome.status == manager.PARTY_UNKNOWN:
             raise NotFound(
-                f"job {job_id} holds no share for {role} {party_id}; its parties "
+                f"job {job_id} has no share for {role} {party_id}; its parties "
                 "are listed by flow resource query",
                 details={"job_id": job_id, "role": role, "party_id": party_id},
             )

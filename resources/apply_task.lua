@@ -6,7 +6,7 @@
 -- ARGV[1]  party, "role/party_id"   ARGV[2]  task, "component/role/party_id"
 --
 -- Returns {status, free cores, free memory, task cores, task memory}: the
--- party's share left after the call and what one task takes (MB). Status 1: applied. 0: the task holds its share already.
+-- party's share left after the call and what one task takes (MB). Status 1: applied. 0: the task has its share already.
 -- -1: the job holds no resources. -2: the party is not in the job.
 -- -3: not enough left in the party's share now.
 

@@ -257,7 +257,7 @@ def translate_errors() -> Iterator[None]:
     """Turn a Redis outage into BackendUnavailable, as the graph layer does."""
     try:
         yield
-    # Beside outages, Redis answers errors such as BUSY (a long script) or OOM
-    # (maxmemory); none is the caller's fault, and each may pass.
+    # Beside outages, Redis returns errors such as BUSY (a long script) or OOM
+    # (maxmemory). None is the caller's fault, and each may pass.
     except redis.RedisError as exc:
         raise BackendUnavailable(BACKEND, str(exc).rstrip(".")) from exc

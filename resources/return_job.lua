@@ -8,7 +8,7 @@
 --          at or before it. 0 returns unconditionally.
 --
 -- Returns {status, cores, memory}, the figures given back. Status 1:
--- returned. 0: the job holds nothing, so nothing changed. -1: the lease was
+-- returned. 0: the job has nothing, so nothing changed. -1: the lease was
 -- renewed after the deadline, so nothing changed. -3: the job's resources
 -- belong to another engine than ARGV[2].
 

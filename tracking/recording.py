@@ -40,7 +40,7 @@ _JOB_ID_ATTEMPTS = 5
 
 
 class JobHooks(Protocol):
-    """What other services do at points of a job's life."""
+    """Callbacks of other services at points of a job's life."""
 
     def before_submit(
         self, job_id: str | None, roles: Any, runtime_conf: Any
