@@ -98,6 +98,7 @@ def _stream(service: DependencyService, kinds: tuple[str, ...]) -> Iterator[str]
                 RetCode.SUCCESS, "success", _upload(service, kinds, progress)
             )
         except LineageError as exc:
+            log.warning("dependency upload failed: %s", exc.message)
             result = envelope(exc.retcode, exc.message, exc.details)
         # The stream has started, so no error handler can respond any more,
         # and the last line must still carry an envelope.

@@ -32,8 +32,9 @@ def on_starting(server: Any) -> None:
     inherits the handlers and none of them races another to do the rest.
     """
     _log_to_gunicorn_error_log(server)
-    backends = connect_backends(_settings)
+    backends = None
     try:
+        backends = connect_backends(_settings)
         backends.distribution.check_settings()
         backends.graph.apply_schema()
         backends.resources.register_engines()
@@ -48,7 +49,8 @@ def on_starting(server: Any) -> None:
         )
         raise SystemExit(1) from exc
     finally:
-        backends.graph.close()
+        if backends is not None:
+            backends.graph.close()
 
 
 def post_worker_init(worker: Any) -> None:

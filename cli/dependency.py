@@ -37,7 +37,7 @@ def upload(kind: str) -> None:
     """
     body = {"type": kind}
     if not sys.stdout.isatty():
-        http.post_and_echo("/v1/dependency/upload", body)
+        http.post_and_echo("/v1/dependency/upload", body, http.LONG_TIMEOUT_SECONDS)
         return
     final: dict[str, Any] | None = None
     bars: dict[str, Any] = {}

@@ -13,15 +13,22 @@ from fate_lineage.cli.config import ServerAddress, load_address
 from fate_lineage.errors import RetCode
 
 TIMEOUT_SECONDS = 30
+# Packing an environment or waiting for another upload of it takes minutes;
+# the service bounds the wait with dependency.upload_wait_seconds (300).
+LONG_TIMEOUT_SECONDS = 900
 
 
 def call(
-    address: ServerAddress, method: str, path: str, body: Any = None
+    address: ServerAddress,
+    method: str,
+    path: str,
+    body: Any = None,
+    timeout: float = TIMEOUT_SECONDS,
 ) -> dict[str, Any]:
     """Send one request and return its envelope; failures become envelopes too."""
     url = address.base_url + path
     try:
-        response = requests.request(method, url, json=body, timeout=TIMEOUT_SECONDS)
+        response = requests.request(method, url, json=body, timeout=timeout)
     except requests.ConnectionError as exc:
         return _failure(
             f"cannot connect to {url}: {_root_cause(exc)}. Check that the "
@@ -29,7 +36,10 @@ def call(
             "`flow init` points at it."
         )
     except requests.Timeout:
-        return _failure(f"no response from {url} within {TIMEOUT_SECONDS} s")
+        return _failure(
+            f"no response from {url} within {timeout:.0f} s; the service may "
+            "still finish the request, so check its result before retrying"
+        )
     except requests.RequestException as exc:
         return _failure(
             f"request to {url} failed: {_root_cause(exc)}. Check the address "
@@ -66,7 +76,7 @@ def stream_lines(
             json=body,
             headers={"Accept": "application/x-ndjson"},
             stream=True,
-            timeout=TIMEOUT_SECONDS,
+            timeout=(TIMEOUT_SECONDS, LONG_TIMEOUT_SECONDS),
         )
     except requests.RequestException as exc:
         yield _failure(
@@ -80,9 +90,16 @@ def stream_lines(
         ):
             yield _parse(url, response)
             return
-        for line in response.iter_lines():
-            if line:
-                yield json.loads(line)
+        try:
+            for line in response.iter_lines():
+                if line:
+                    yield json.loads(line)
+        except (requests.RequestException, ValueError) as exc:
+            yield _failure(
+                f"the stream from {url} broke off: {_root_cause(exc)}. The "
+                "service may still finish; `flow dependency query` shows what "
+                "is stored."
+            )
 
 
 def no_final_line() -> dict[str, Any]:
@@ -93,9 +110,11 @@ def no_final_line() -> dict[str, Any]:
     )
 
 
-def post_and_echo(path: str, body: dict[str, Any]) -> None:
+def post_and_echo(
+    path: str, body: dict[str, Any], timeout: float = TIMEOUT_SECONDS
+) -> None:
     """POST ``body`` to the configured service, print the envelope, exit by retcode."""
-    echo_and_exit(call(load_address(), "POST", path, body))
+    echo_and_exit(call(load_address(), "POST", path, body, timeout))
 
 
 def echo_and_exit(reply: dict[str, Any]) -> None:

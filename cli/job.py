@@ -59,7 +59,8 @@ def submit(dsl_path: Path, conf_path: Path, job_id: str | None) -> None:
     }
     if job_id is not None:
         body["job_id"] = job_id
-    http.post_and_echo("/v1/job/submit", body)
+    # A Spark job may wait for its dependency archives to be packed.
+    http.post_and_echo("/v1/job/submit", body, http.LONG_TIMEOUT_SECONDS)
 
 
 @job.command()

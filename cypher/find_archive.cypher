@@ -1,2 +1,2 @@
-MATCH (archive:Archive {type: $type, version: $version})
+MATCH (archive:Archive {type: $type, version: $version, path: $path})
 RETURN archive {.*} AS archive

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from fate_lineage.errors import InvalidInput
+from fate_lineage.errors import LineageError, RetCode
 
 logger = logging.getLogger(__name__)
 
@@ -58,8 +58,15 @@ VERSION_NUMBER = re.compile(r"(\d+\.\d+)")
 SkipRule = Callable[[tuple[str, ...], bool], bool]
 
 
-class PackingError(InvalidInput):
-    """A code root or an environment cannot be packed for executors as it is."""
+class PackingError(LineageError):
+    """A code root or an environment cannot be packed for executors as it is.
+
+    The fault lies in the service's own files, not in the request, so it is
+    FATE's data error (102) with 409: the files must change first.
+    """
+
+    retcode = RetCode.DATA_ERROR
+    http_status = 409
 
 
 @dataclass(frozen=True)
@@ -294,6 +301,10 @@ def content_version(entries: Iterable[Entry]) -> str:
     Returns a sha256 hex digest. Modification times, owners and source paths
     are left out, so touching or moving the source tree keeps the version.
     """
+    return _version_of(entries, _content_digest)
+
+
+def _version_of(entries: Iterable[Entry], digest_of: Callable[[Entry], str]) -> str:
     digest = hashlib.sha256()
     for entry in sorted(entries, key=_entry_name):
         fields = (
@@ -301,7 +312,7 @@ def content_version(entries: Iterable[Entry]) -> str:
             entry.kind,
             f"{entry.mode:o}",
             entry.target or "",
-            _content_digest(entry),
+            digest_of(entry),
         )
         # File names cannot contain NUL, so NUL-terminated fields cannot merge.
         record = "".join(f"{value}\0" for value in fields)
@@ -323,9 +334,20 @@ def write_archive(
     """
     target = Path(target)
     entries = sorted(spec.entries, key=_entry_name)
+    written: dict[str, str] = {}
     writer = _write_replacing(
-        target, lambda output: _write_tar(entries, output, on_entry)
+        target, lambda output: _write_tar(entries, output, on_entry, written)
     )
+    # A file edited after the scan, even to the same size, would otherwise be
+    # stored under the version of its old content.
+    if _version_of(entries, lambda entry: written.get(entry.name, "")) != spec.version:
+        target.unlink(missing_ok=True)
+        raise PackingError(
+            f"The {spec.kind} tree changed while it was being packed, so the "
+            "archive does not match its version. Upload again once the files "
+            "stop changing.",
+            details={"kind": spec.kind},
+        )
     logger.info(
         "Wrote %s archive %s: %d entries, %d bytes, version %s",
         spec.kind,
@@ -608,11 +630,14 @@ def _skip_bytecode(parts: tuple[str, ...], is_dir: bool) -> bool:
 
 
 def _skip_code(parts: tuple[str, ...], is_dir: bool) -> bool:
-    """Skip bytecode, .git, and hidden folders or anything inside them."""
-    if _skip_bytecode(parts, is_dir) or ".git" in parts:
+    """Skip bytecode and hidden files and folders, such as .git or a .env file.
+
+    Hidden files often hold local secrets, which must not travel to every
+    executor.
+    """
+    if _skip_bytecode(parts, is_dir):
         return True
-    folders = parts if is_dir else parts[:-1]
-    return any(part.startswith(".") for part in folders)
+    return any(part.startswith(".") for part in parts)
 
 
 def _existing_folder(path: Path, role: str) -> Path:
@@ -734,6 +759,7 @@ def _write_tar(
     entries: list[Entry],
     writer: _HashingWriter,
     on_entry: Callable[[Entry], None] | None,
+    written: dict[str, str],
 ) -> None:
     # An empty file name and mtime 0 keep the gzip header the same on every run.
     with (
@@ -743,12 +769,13 @@ def _write_tar(
         tarfile.open(fileobj=compressed, mode="w", format=tarfile.PAX_FORMAT) as tar,
     ):
         for entry in entries:
-            _add_tar_entry(tar, entry)
+            written[entry.name] = _add_tar_entry(tar, entry)
             if on_entry is not None:
                 on_entry(entry)
 
 
-def _add_tar_entry(tar: tarfile.TarFile, entry: Entry) -> None:
+def _add_tar_entry(tar: tarfile.TarFile, entry: Entry) -> str:
+    """Add one entry; return the sha256 of the bytes written for a file."""
     info = tarfile.TarInfo(entry.name)
     info.mode = entry.mode
     info.mtime = 0
@@ -762,16 +789,17 @@ def _add_tar_entry(tar: tarfile.TarFile, entry: Entry) -> None:
         info.linkname = entry.target or ""
         tar.addfile(info)
     elif entry.kind == "file":
-        _add_tar_file(tar, info, entry)
+        return _add_tar_file(tar, info, entry)
     else:
         raise PackingError(
             f"The entry {entry.name} has the unknown kind {entry.kind!r}. "
             'Use "file", "dir" or "symlink".',
             details={"path": entry.name},
         )
+    return ""
 
 
-def _add_tar_file(tar: tarfile.TarFile, info: tarfile.TarInfo, entry: Entry) -> None:
+def _add_tar_file(tar: tarfile.TarFile, info: tarfile.TarInfo, entry: Entry) -> str:
     if entry.source is None:
         raise PackingError(
             f"The file entry {entry.name} has no source to read.",
@@ -785,4 +813,19 @@ def _add_tar_file(tar: tarfile.TarFile, info: tarfile.TarInfo, entry: Entry) -> 
                 details={"path": str(entry.source)},
             )
         info.size = entry.size
-        tar.addfile(info, source)
+        reader = _HashingReader(source)
+        tar.addfile(info, reader)
+    return reader.digest.hexdigest()
+
+
+class _HashingReader:
+    """A read-only file wrapper that hashes what tarfile reads through it."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self.raw = raw
+        self.digest = hashlib.sha256()
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.raw.read(size)
+        self.digest.update(data)
+        return data

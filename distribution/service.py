@@ -13,10 +13,13 @@ import logging
 import os
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import redis
 
 from fate_lineage.distribution import spark
 from fate_lineage.distribution.packing import ArchiveSpec, Entry, scan_code, scan_env
@@ -27,8 +30,6 @@ from fate_lineage.resources.manager import translate_errors
 from fate_lineage.tracking.timefmt import now_ms
 
 if TYPE_CHECKING:
-    import redis
-
     from fate_lineage.conf import Settings
     from fate_lineage.graph.archives import ArchiveRepository, Properties
 
@@ -36,6 +37,9 @@ log = logging.getLogger(__name__)
 
 KINDS = ("code", "env")
 SPARK = "SPARK"
+# An upload lock lives this long unless its holder renews it, which it does
+# every third of it while packing and storing.
+LOCK_LEASE_SECONDS = 30
 # FATE Flow's switch for the update check, honoured beside our own setting.
 FATE_UPDATE_CHECK_VARIABLE = "FATE_FLOW_UPDATE_CHECK"
 
@@ -62,19 +66,36 @@ class DependencyService:
         self.archives = archives
         self.client = client
         self.lock_prefix = f"{settings.resource_manager.key_namespace}:{{dependency}}"
+        # What each archive type is built from here; archives of other
+        # sources, or in other stores, never serve this service's jobs.
+        self.sources = {
+            "code": ":".join(str(root.resolve()) for root in self.code_roots),
+            "env": str(self.python_env.resolve()),
+        }
 
     def check_settings(self) -> None:
-        """Raise ConfigError when distribution is on but has nothing to pack."""
-        if self.enabled and not self.code_roots:
+        """Raise ConfigError when distribution is on but cannot work."""
+        if not self.enabled:
+            return
+        if not self.code_roots:
             raise ConfigError(
                 "dependent_distribution is true but dependency.code_roots is "
                 "empty; list the framework's code folders in service_conf.yaml"
             )
-        if self.enabled and not self.python_env.is_dir():
+        for root in self.code_roots:
+            if not root.is_dir():
+                raise ConfigError(
+                    f"dependency.code_roots names {str(root)!r}, which is not a "
+                    "folder; fix the path in service_conf.yaml"
+                )
+        if not any((self.python_env / "bin").glob("python*")):
             raise ConfigError(
-                f"dependency.python_env {str(self.python_env)!r} is not a folder; "
-                "name the prefix of the Python environment for executors"
+                f"dependency.python_env {str(self.python_env)!r} has no "
+                "bin/python*; name the prefix of a Python environment"
             )
+        # An HDFS store without its client fails here rather than at the
+        # first Spark submission.
+        self.store.exists(self.store.location("code", "0"))
 
     def scan(self, kind: str) -> ArchiveSpec:
         """List the current content of an archive of ``kind``, with its version."""
@@ -104,8 +125,13 @@ class DependencyService:
             return found, False
         lock = self.client.lock(
             f"{self.lock_prefix}:upload:{spec.kind}:{spec.version}",
-            timeout=self.wait_seconds,
+            timeout=LOCK_LEASE_SECONDS,
             blocking_timeout=self.wait_seconds,
+            # The renewing thread must see the token the caller acquired with.
+            thread_local=False,
+        )
+        log.info(
+            "%s archive %s: waiting for its upload lock", spec.kind, spec.version[:12]
         )
         with translate_errors():
             acquired = lock.acquire()
@@ -116,6 +142,9 @@ class DependencyService:
                 "raise dependency.upload_wait_seconds",
                 details={"type": spec.kind, "version": spec.version},
             )
+        done = threading.Event()
+        keeper = threading.Thread(target=_keep_lock, args=(lock, done), daemon=True)
+        keeper.start()
         try:
             # The holder before us may have finished the same version.
             found = self._stored(spec.kind, spec.version)
@@ -123,6 +152,8 @@ class DependencyService:
                 return found, False
             return self._pack_and_store(spec, progress), True
         finally:
+            done.set()
+            keeper.join()
             with translate_errors():
                 if lock.owned():
                     lock.release()
@@ -131,12 +162,14 @@ class DependencyService:
         """Return the archive of ``kind`` that jobs run with now.
 
         With the update check on, the content is scanned and a changed
-        version uploaded. Otherwise the newest stored archive serves, and
-        only a missing one is packed.
+        version uploaded. Otherwise the newest archive stored here from this
+        service's own source serves, and only a missing one is packed.
         """
         if not self.update_check:
             for archive in self.archives.of_types((kind,)):
-                if self.store.exists(archive["path"]):
+                if archive.get("source") == self.sources[kind] and self._present(
+                    archive
+                ):
                     return archive
         record, _ = self.upload(kind)
         return record
@@ -160,7 +193,7 @@ class DependencyService:
 
     def query(self) -> dict[str, Any]:
         archives = [
-            {**archive, "stored": self.store.exists(archive["path"])}
+            {**archive, "stored": self._present(archive)}
             for archive in self.archives.of_types(KINDS)
         ]
         return {
@@ -182,23 +215,29 @@ class DependencyService:
             "job_id": job_id,
             "dependent_distribution": self.enabled,
             "archives": [
-                {**archive, "stored": self.store.exists(archive["path"])}
+                {**archive, "stored": self._present(archive)}
                 for archive in linked.values()
             ],
         }
         if set(linked) == set(KINDS):
+            source = Path(linked["env"].get("source") or self.python_env)
             answer["spark_submit_args"] = spark.submit_arguments(
-                linked["code"], linked["env"], str(self.python_env / "bin" / "python")
+                linked["code"], linked["env"], str(source / "bin" / "python")
             )
         else:
             answer["requirements"] = spark.WITHOUT_DISTRIBUTION
         return answer
 
     def _stored(self, kind: str, version: str) -> Properties | None:
-        found = self.archives.find(kind, version)
-        if found is not None and self.store.exists(found["path"]):
+        found = self.archives.find(kind, version, self.store.location(kind, version))
+        if found is not None and self._present(found):
             return found
         return None
+
+    def _present(self, archive: Properties) -> bool:
+        """Return whether the archive is in this store, whole."""
+        path = archive["path"]
+        return self.store.owns(path) and self.store.exists(path, archive.get("size"))
 
     def _pack_and_store(
         self, spec: ArchiveSpec, progress: Progress | None
@@ -230,7 +269,6 @@ class DependencyService:
         )
         properties = {
             "digest": digest,
-            "path": location,
             "size": size,
             "file_count": spec.file_count,
             "python": spec.python,
@@ -238,10 +276,24 @@ class DependencyService:
             "pythonpath": list(spec.pythonpath),
             "pack_seconds": round(packed - started, 3),
             "store_seconds": round(stored - packed, 3),
+            "source": self.sources[spec.kind],
         }
         return self.archives.record(
-            spec.kind, spec.version, _without_none(properties), now_ms()
+            spec.kind, spec.version, location, _without_none(properties), now_ms()
         )
+
+
+def _keep_lock(lock: Any, done: threading.Event) -> None:
+    """Renew the upload lock until ``done``, so a long upload keeps it.
+
+    A holder that dies stops renewing, and the lock expires within
+    LOCK_LEASE_SECONDS.
+    """
+    while not done.wait(LOCK_LEASE_SECONDS / 3):
+        try:
+            lock.reacquire()
+        except redis.RedisError as exc:
+            log.warning("upload lock not renewed: %s", exc)
 
 
 def _flag(variable: str) -> bool:

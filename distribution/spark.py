@@ -8,10 +8,11 @@ CODE_ALIAS = "fate_code"
 ENV_ALIAS = "python_env"
 
 WITHOUT_DISTRIBUTION = (
-    "dependent_distribution is off (or the job runs on another engine), so "
-    "Spark ships nothing: every worker needs the framework installed, and "
-    "spark-env.sh must set PYSPARK_PYTHON (and PYSPARK_DRIVER_PYTHON) to a "
-    "Python that has the framework's packages."
+    "this job has no archives: it was submitted with dependent_distribution "
+    "off, or it does not run on Spark. Spark then ships nothing, so every "
+    "worker needs the framework installed, and spark-env.sh must set "
+    "PYSPARK_PYTHON (and PYSPARK_DRIVER_PYTHON) to a Python that has the "
+    "framework's packages."
 )
 
 

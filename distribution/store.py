@@ -13,9 +13,9 @@ import subprocess
 import uuid
 from pathlib import Path
 from typing import Protocol
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
-from fate_lineage.errors import BackendUnavailable, ConfigError, LineageError
+from fate_lineage.errors import BackendUnavailable, ConfigError, LineageError, RetCode
 
 DEFAULT_LOCAL_STORE = Path.home() / ".local" / "share" / "fate-lineage" / "dependencies"
 HDFS_CLIENT = "hdfs"
@@ -26,7 +26,11 @@ class ArchiveStore(Protocol):
     def location(self, kind: str, version: str) -> str:
         """Return the URI under which Spark finds the archive."""
 
-    def exists(self, location: str) -> bool: ...
+    def owns(self, location: str) -> bool:
+        """Return whether ``location`` lies in this store."""
+
+    def exists(self, location: str, size: int | None = None) -> bool:
+        """Return whether the archive is there, with ``size`` bytes if given."""
 
     def put(self, local_file: Path, location: str) -> None: ...
 
@@ -39,7 +43,7 @@ def open_store(setting: str) -> ArchiveStore:
     if parts.scheme == "hdfs":
         return HdfsStore(setting.rstrip("/"))
     if parts.scheme == "file":
-        return LocalStore(Path(parts.path))
+        return LocalStore(Path(unquote(parts.path)))
     if parts.scheme == "":
         return LocalStore(Path(setting).expanduser())
     raise ConfigError(
@@ -59,15 +63,38 @@ class LocalStore:
     def location(self, kind: str, version: str) -> str:
         return (self.root / _relative(kind, version)).as_uri()
 
-    def exists(self, location: str) -> bool:
-        return Path(urlsplit(location).path).is_file()
+    def owns(self, location: str) -> bool:
+        return _path(location).is_relative_to(self.root)
+
+    def exists(self, location: str, size: int | None = None) -> bool:
+        path = _path(location)
+        return path.is_file() and (size is None or path.stat().st_size == size)
 
     def put(self, local_file: Path, location: str) -> None:
-        target = Path(urlsplit(location).path)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        target = _path(location)
         partial = target.with_name(f".{target.name}.{uuid.uuid4().hex}")
-        shutil.copyfile(local_file, partial)
-        os.replace(partial, target)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(local_file, partial)
+            os.replace(partial, target)
+        except OSError as exc:
+            partial.unlink(missing_ok=True)
+            raise StoreFailed(
+                f"cannot write {target}: {exc.strerror}; check that "
+                "dependency.store names a writable folder"
+            ) from exc
+
+
+def _path(location: str) -> Path:
+    """Return the local path of a file:// URL, decoding escapes such as %20."""
+    return Path(unquote(urlsplit(location).path))
+
+
+class StoreFailed(LineageError):
+    """The archive store refused a write; the message names the place."""
+
+    retcode = RetCode.CONNECTION_ERROR
+    http_status = 503
 
 
 class HdfsClientMissing(BackendUnavailable):
@@ -93,7 +120,11 @@ class HdfsStore:
     def location(self, kind: str, version: str) -> str:
         return f"{self.base}/{_relative(kind, version)}"
 
-    def exists(self, location: str) -> bool:
+    def owns(self, location: str) -> bool:
+        return location.startswith(self.base + "/")
+
+    def exists(self, location: str, size: int | None = None) -> bool:
+        # NOTE: HDFS archives are checked for presence only, not for size.
         return self._dfs("-test", "-e", location, check=False) == 0
 
     def put(self, local_file: Path, location: str) -> None:

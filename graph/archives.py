@@ -15,17 +15,22 @@ class ArchiveRepository:
         self.graph = graph
 
     def record(
-        self, kind: str, version: str, properties: Properties, now: int
+        self, kind: str, version: str, path: str, properties: Properties, now: int
     ) -> Properties:
-        """Merge the archive node of one type and version and return it."""
+        """Merge the archive node of one type, version and place; return it."""
         records = self.graph.write(
-            "merge_archive", type=kind, version=version, properties=properties, now=now
+            "merge_archive",
+            type=kind,
+            version=version,
+            path=path,
+            properties=properties,
+            now=now,
         )
         archive: Properties = records[0]["archive"]
         return archive
 
-    def find(self, kind: str, version: str) -> Properties | None:
-        records = self.graph.read("find_archive", type=kind, version=version)
+    def find(self, kind: str, version: str, path: str) -> Properties | None:
+        records = self.graph.read("find_archive", type=kind, version=version, path=path)
         return records[0]["archive"] if records else None
 
     def of_types(self, kinds: tuple[str, ...]) -> list[Properties]:

@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit
 
 import pytest
 import redis
@@ -272,3 +273,81 @@ def test_upload_streams_progress(workspace: Workspace) -> None:
     assert lines[-1]["retcode"] == 0
     assert lines[-1]["data"]["archives"][0]["uploaded"] is True
     assert again["data"]["archives"][0]["uploaded"] is False
+
+
+def test_archives_stay_with_their_source(
+    workspace: Workspace, graph: Neo4jGraph, redis_client: redis.Redis, tmp_path: Path
+) -> None:
+    other_root = tmp_path / "other" / "python"
+    (other_root / "otherpkg").mkdir(parents=True)
+    (other_root / "otherpkg" / "__init__.py").write_text("VALUE = 1\n")
+    other_settings = dataclasses.replace(
+        workspace.settings,
+        dependency=dataclasses.replace(
+            workspace.settings.dependency,
+            code_roots=(str(other_root),),
+            store=(tmp_path / "store two").as_uri(),
+        ),
+    )
+    first = service_for(workspace, graph, redis_client)
+    second = DependencyService(other_settings, ArchiveRepository(graph), redis_client)
+
+    mine = first.current("code")
+    theirs = second.current("code")
+    again = first.current("code")
+
+    assert theirs["version"] != mine["version"]
+    assert "store%20two" in theirs["path"]
+    assert (tmp_path / "store two").is_dir()
+    assert again["version"] == mine["version"]
+    assert again["path"] == mine["path"]
+
+
+def test_truncated_archive_is_uploaded_again(
+    workspace: Workspace, graph: Neo4jGraph, redis_client: redis.Redis
+) -> None:
+    service = service_for(workspace, graph, redis_client)
+    record, _ = service.upload("code")
+    stored = Path(unquote(urlsplit(record["path"]).path))
+    stored.write_bytes(b"")
+
+    repaired, uploaded = service.upload("code")
+
+    assert uploaded is True
+    assert stored.stat().st_size == record["size"]
+    assert repaired["version"] == record["version"]
+
+
+def test_long_upload_keeps_its_lock(
+    workspace: Workspace,
+    graph: Neo4jGraph,
+    redis_client: redis.Redis,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("fate_lineage.distribution.service.LOCK_LEASE_SECONDS", 1)
+    puts: list[str] = []
+
+    class SlowStore(LocalStore):
+        def put(self, local_file: Path, location: str) -> None:
+            puts.append(location)
+            time.sleep(2.5)
+            super().put(local_file, location)
+
+    service = DependencyService(
+        workspace.settings,
+        ArchiveRepository(graph),
+        redis_client,
+        SlowStore(workspace.store),
+    )
+    results: list[bool] = []
+    threads = [
+        threading.Thread(target=lambda: results.append(service.upload("code")[1]))
+        for _ in range(3)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len(puts) == 1
+    assert sorted(results) == [False, False, True]

@@ -51,7 +51,12 @@ class FakeTransport:
     addresses: list[ServerAddress] = field(default_factory=list)
 
     def __call__(
-        self, address: ServerAddress, method: str, path: str, body: Any = None
+        self,
+        address: ServerAddress,
+        method: str,
+        path: str,
+        body: Any = None,
+        timeout: float = http.TIMEOUT_SECONDS,
     ) -> dict[str, Any]:
         self.addresses.append(address)
         self.calls.append((method, path, body))
