@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 
 # The slot of an input that the report named only as an output's parent.
 PARENT_SLOT = "parent"
+# A task in one of these statuses does not become running again in the same
+# task version; a rerun reports the next version.
+ENDED_TASK_STATUSES = frozenset({"success", "failed"})
 # The slot of a Reader's input: the `table` key of its conf.
 READER_SLOT = "table"
 # A report's edges are written in one transaction. One report of 60,000 edges
@@ -100,6 +103,13 @@ def check_outputs(
     who = (
         f"{record.component} of {record.role} {record.party_id} in job {record.job_id}"
     )
+    ended = task.get("status") in ENDED_TASK_STATUSES
+    if ended and record.status == "running" and record.task_version == current:
+        raise Conflict(
+            f"{who} is {task['status']} in task_version {current}; report a "
+            f"rerun as running with task_version {current + 1}",
+            details={"task_version": current, "status": task["status"]},
+        )
     if record.task_version < current:
         raise Conflict(
             f"{who} is at task_version {current}; a report for version "
