@@ -22,7 +22,13 @@ from typing import TYPE_CHECKING, Any
 import redis
 
 from fate_lineage.distribution import spark
-from fate_lineage.distribution.packing import ArchiveSpec, Entry, scan_code, scan_env
+from fate_lineage.distribution.packing import (
+    ArchiveSpec,
+    Entry,
+    PackingError,
+    scan_code,
+    scan_env,
+)
 from fate_lineage.distribution.packing import write_archive as write_tar
 from fate_lineage.distribution.store import ArchiveStore, open_store
 from fate_lineage.errors import ConfigError, Conflict, NotFound
@@ -101,9 +107,12 @@ class DependencyService:
         """List the current content of an archive of ``kind``, with its version."""
         if kind == "code":
             if not self.code_roots:
-                raise ConfigError(
+                raise PackingError(
                     "dependency.code_roots is empty, so there is no framework "
-                    "code to pack; list its folders in service_conf.yaml"
+                    "code to pack. List its folders in service_conf.yaml or in "
+                    "FATE_LINEAGE__DEPENDENCY__CODE_ROOTS (separated by ':') and "
+                    "restart the service.",
+                    details={"setting": "dependency.code_roots"},
                 )
             return scan_code(self.code_roots)
         return scan_env(self.python_env)

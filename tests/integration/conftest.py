@@ -183,3 +183,19 @@ def start_redis_server(
             pytest.fail(f"the test's own redis-server on port {port} did not start")
         time.sleep(0.05)
     return process
+
+
+EXAMPLE_JOBS = Path(__file__).resolve().parents[2] / "examples" / "fate"
+
+
+def hetero_lr_example(namespace: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Return the hetero-LR example's DSL and conf, reading from ``namespace``.
+
+    Moving the Reader tables out of ``experiment`` keeps tests away from the
+    demo's tables, and the test's own cleanup then removes them.
+    """
+    folder = EXAMPLE_JOBS / "hetero_logistic_regression"
+    dsl = json.loads((folder / "hetero_lr_normal_dsl.json").read_text())
+    text = (folder / "hetero_lr_normal_conf.json").read_text()
+    conf = json.loads(text.replace('"experiment"', json.dumps(namespace)))
+    return dsl, conf

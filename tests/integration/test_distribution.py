@@ -27,6 +27,7 @@ from fate_lineage.distribution.service import DependencyService
 from fate_lineage.distribution.spark import submit_arguments
 from fate_lineage.distribution.store import LocalStore
 from fate_lineage.graph.archives import ArchiveRepository
+from tests.integration.conftest import hetero_lr_example
 
 if TYPE_CHECKING:
     from fate_lineage.conf import Settings
@@ -221,14 +222,7 @@ def test_concurrent_uploads_store_once(
 def test_spark_job_links_archives(workspace: Workspace, scope: TrackingScope) -> None:
     app = create_app(workspace.settings)
     api = app.test_client()
-    for name in ("breast_hetero_guest", "breast_hetero_host"):
-        api.post(
-            "/v1/data/upload", json={"table_name": name, "namespace": "experiment"}
-        )
-    folder = Path(__file__).resolve().parents[2] / "examples" / "fate"
-    lr = folder / "hetero_logistic_regression"
-    dsl = json.loads((lr / "hetero_lr_normal_dsl.json").read_text())
-    conf = json.loads((lr / "hetero_lr_normal_conf.json").read_text())
+    dsl, conf = hetero_lr_example(scope.namespace)
     conf["job_parameters"] = {"common": {"computing_engine": "SPARK"}}
     spark_job, local_job = scope.job_id("spark"), scope.job_id("local")
 

@@ -7,7 +7,6 @@ stay within 0..total, and remaining plus what jobs hold equals the total.
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import signal
@@ -32,7 +31,7 @@ from fate_lineage.conf import load_settings
 from fate_lineage.resources.connection import open_redis
 from fate_lineage.resources.demand import PartyDemand, engine_totals
 from fate_lineage.resources.manager import ResourceStore
-from tests.integration.conftest import free_port
+from tests.integration.conftest import free_port, hetero_lr_example
 
 if TYPE_CHECKING:
     from fate_lineage.conf import Settings
@@ -41,7 +40,6 @@ if TYPE_CHECKING:
 ENGINE = "STANDALONE"
 JOBS = [f"job{index}" for index in range(6)]
 OPERATIONS = ("apply", "return", "renew", "reap")
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "fate"
 
 
 def assert_invariant(store: ResourceStore) -> None:
@@ -211,14 +209,7 @@ def test_killed_worker_keeps_invariant(
 ) -> None:
     url, master_pid, namespace = own_api
     session = requests.Session()
-    for name in ("breast_hetero_guest", "breast_hetero_host"):
-        session.post(
-            url + "/v1/data/upload",
-            json={"table_name": name, "namespace": "experiment"},
-        )
-    folder = EXAMPLE / "hetero_logistic_regression"
-    dsl = json.loads((folder / "hetero_lr_normal_dsl.json").read_text())
-    conf = json.loads((folder / "hetero_lr_normal_conf.json").read_text())
+    dsl, conf = hetero_lr_example(scope.namespace)
     job_ids = [scope.job_id(str(index)) for index in range(6)]
     for job_id in job_ids:
         body = {"dsl": dsl, "runtime_conf": conf, "job_id": job_id}

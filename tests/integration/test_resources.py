@@ -7,7 +7,6 @@ afterwards, so it never touches the running service's engines.
 from __future__ import annotations
 
 import dataclasses
-import json
 import time
 import uuid
 from collections.abc import Iterator
@@ -21,7 +20,7 @@ from fate_lineage.api.app import create_app
 from fate_lineage.resources.connection import open_redis
 from fate_lineage.resources.demand import engine_totals
 from fate_lineage.resources.manager import ResourceStore
-from tests.integration.conftest import free_port, start_redis_server
+from tests.integration.conftest import free_port, hetero_lr_example, start_redis_server
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -29,9 +28,6 @@ if TYPE_CHECKING:
 
     from fate_lineage.conf import Settings
     from tests.integration.conftest import TrackingScope
-
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "fate"
-LR = EXAMPLE / "hetero_logistic_regression"
 
 
 def resource_settings(settings: Settings, namespace: str, **manager: Any) -> Settings:
@@ -61,8 +57,7 @@ class Service:
 
     def submit(self, suffix: str, **job_parameters: Any) -> str:
         """Submit the hetero-LR example under a test job id; return the id."""
-        dsl = json.loads((LR / "hetero_lr_normal_dsl.json").read_text())
-        conf = json.loads((LR / "hetero_lr_normal_conf.json").read_text())
+        dsl, conf = hetero_lr_example(self.scope.namespace)
         if job_parameters:
             conf["job_parameters"] = {"common": job_parameters}
         job_id = self.scope.job_id(suffix)
@@ -87,15 +82,8 @@ def service(
     namespace = f"test_{scope.token}"
     app = create_app(resource_settings(settings, namespace, lease_seconds=1.0))
     app.extensions["fate_lineage"].resources.register_engines()
-    upload_tables(app.test_client())
     yield Service(app, app.test_client(), scope)
     delete_namespace(redis_client, namespace)
-
-
-def upload_tables(client: FlaskClient) -> None:
-    for name in ("breast_hetero_guest", "breast_hetero_host"):
-        body = {"table_name": name, "namespace": "experiment"}
-        assert client.post("/v1/data/upload", json=body).status_code == 200
 
 
 def test_apply_query_return_twice(service: Service) -> None:
@@ -153,8 +141,7 @@ def test_not_enough_now_is_409(service: Service) -> None:
 
 
 def test_never_fits_rejected_at_submit(service: Service) -> None:
-    dsl = json.loads((LR / "hetero_lr_normal_dsl.json").read_text())
-    conf = json.loads((LR / "hetero_lr_normal_conf.json").read_text())
+    dsl, conf = hetero_lr_example(service.scope.namespace)
     conf["job_parameters"] = {"common": {"task_cores": 16}}
 
     status, reply = service.post(
