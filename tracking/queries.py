@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from fate_lineage.errors import NotFound
-from fate_lineage.tracking.sources import Walk, find_sources, walk
+from fate_lineage.tracking.sources import FetchHop, Walk, find_sources, walk
 
 if TYPE_CHECKING:
     from fate_lineage.conf import LineageSettings
@@ -47,6 +47,7 @@ class Queries:
                 self.limits.max_depth,
                 self.limits.max_node_budget,
             )
+            _expand_leaves(upward, lambda ids: view.parent_hops(ids, _END_OF_TIME))
         pairs, complete = find_sources(upward)
         items = []
         for pair in pairs:
@@ -137,6 +138,19 @@ class Queries:
 
     def _find(self, table: TableRef) -> tuple[str, Properties]:
         return _found(table, self.repository.find_table(table))
+
+
+def _expand_leaves(upward: Walk, fetch: FetchHop) -> None:
+    """Mark the tables at the depth limit expanded when none has a parent.
+
+    Without this, a root that lies exactly max_depth hops up would be
+    reported as a search that stopped at the limit.
+    """
+    if upward.truncated:
+        return
+    leaves = [table_id for table_id in upward.tables if table_id not in upward.expanded]
+    if leaves and not fetch(leaves):
+        upward.expanded.update(leaves)
 
 
 def _found(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -9,6 +10,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+
+from fate_lineage.tracking.dsl import TableRef
+from fate_lineage.tracking.queries import Queries
 
 if TYPE_CHECKING:
     from flask.testing import FlaskClient
@@ -939,3 +943,20 @@ def test_party_id_leading_zero(synthetic: Graph) -> None:
     )
 
     assert listed == []
+
+
+def test_root_exactly_at_max_depth_is_complete(synthetic: Graph) -> None:
+    synthetic.link("middle", "seed")
+    synthetic.link("top", "middle")
+    synthetic.link("above", "top")
+    backends = synthetic.client.application.extensions["fate_lineage"]
+    limits = dataclasses.replace(backends.settings.lineage, max_depth=2)
+    queries = Queries(backends.queries.repository, limits)
+
+    exact, exact_complete = queries.tracking_source(TableRef(synthetic.ns, "top"))
+    deeper, deeper_complete = queries.tracking_source(TableRef(synthetic.ns, "above"))
+
+    assert [item["source_table_name"] for item in exact] == ["seed"]
+    assert exact_complete is True
+    assert [item["source_table_name"] for item in deeper] == ["middle"]
+    assert deeper_complete is False
