@@ -74,9 +74,16 @@ class Check(Resource):
 
 
 def _upload(service: DependencyService, kinds: tuple[str, ...], progress: Any) -> Any:
-    archives = []
+    archives: list[dict[str, Any]] = []
     for kind in kinds:
-        record, uploaded = service.upload(kind, progress)
+        try:
+            record, uploaded = service.upload(kind, progress)
+        except LineageError as exc:
+            # Keep what was stored before the failure in the error's data.
+            if archives:
+                known = exc.details if isinstance(exc.details, dict) else {}
+                exc.details = {**known, "archives": archives}
+            raise
         archives.append({**record, "uploaded": uploaded})
     return {"archives": archives}
 

@@ -19,6 +19,9 @@ if TYPE_CHECKING:
 
 Properties = dict[str, Any]
 
+# A LIMIT that keeps every row.
+ALL_ROWS = 2**62
+
 # Resource events kept on a job node, newest last.
 RESOURCE_HISTORY_SIZE = 20
 
@@ -265,17 +268,37 @@ class LineageRepository:
         return [dict(record) for record in records]
 
     def reading_jobs(
-        self, table: TableRef, start_time: int, end_time: int
+        self,
+        table: TableRef,
+        start_time: int,
+        end_time: int,
+        skip: int = 0,
+        limit: int = ALL_ROWS,
     ) -> list[Properties]:
-        """Return the jobs that read a table, newest first."""
+        """Return the jobs that read a table, newest first, one page of them."""
         records = self.graph.read(
             "find_reading_jobs",
             namespace=table.namespace,
             name=table.name,
             start_time=start_time,
             end_time=end_time,
+            skip=skip,
+            limit=limit,
         )
         return [record["job"] for record in records]
+
+    def count_reading_jobs(
+        self, table: TableRef, start_time: int, end_time: int
+    ) -> int:
+        records = self.graph.read(
+            "count_reading_jobs",
+            namespace=table.namespace,
+            name=table.name,
+            start_time=start_time,
+            end_time=end_time,
+        )
+        count: int = records[0]["count"]
+        return count
 
     def tables_by_namespace_prefix(
         self, prefix: str, skip: int, limit: int

@@ -79,19 +79,14 @@ class Queries:
     ) -> dict[str, Any]:
         """Return one page of the jobs that read a table, created in a time range."""
         self._find(table)
-        # NOTE: every job in the range is fetched and the page is cut here, so
-        # a table read by a very large number of jobs makes each page slow.
-        jobs = self.repository.reading_jobs(
-            table,
-            start_time if start_time is not None else 0,
-            end_time if end_time is not None else _END_OF_TIME,
-        )
-        first = (page - 1) * page_size
+        start = start_time if start_time is not None else 0
+        end = end_time if end_time is not None else _END_OF_TIME
+        skip = (page - 1) * page_size
         return {
-            "count": len(jobs),
+            "count": self.repository.count_reading_jobs(table, start, end),
             "page": page,
             "page_size": page_size,
-            "jobs": jobs[first : first + page_size],
+            "jobs": self.repository.reading_jobs(table, start, end, skip, page_size),
         }
 
     def list_tables(self, prefix: str, page: int, page_size: int) -> dict[str, Any]:

@@ -960,3 +960,26 @@ def test_root_exactly_at_max_depth_is_complete(synthetic: Graph) -> None:
     assert exact_complete is True
     assert [item["source_table_name"] for item in deeper] == ["middle"]
     assert deeper_complete is False
+
+
+def test_jobs_of_table_paged(client: FlaskClient, scope: TrackingScope) -> None:
+    upload(client, scope.namespace, "seed")
+    job_ids = [scope.job_id(str(index)) for index in range(3)]
+    for job_id in job_ids:
+        body = {
+            "dsl": TINY_DSL,
+            "runtime_conf": tiny_conf(scope.namespace, "seed"),
+            "job_id": job_id,
+        }
+        ok(client, "/v1/job/submit", body)
+        time.sleep(0.005)
+    key = {"table_name": "seed", "namespace": scope.namespace}
+
+    first = ok(client, "/v1/table/jobs", {**key, "page_size": 2})
+    second = ok(client, "/v1/table/jobs", {**key, "page_size": 2, "page": 2})
+    tracked = ok(client, "/v1/table/tracking/job", key)
+
+    assert first["count"] == second["count"] == 3
+    assert [job["job_id"] for job in first["jobs"]] == job_ids[:0:-1]
+    assert [job["job_id"] for job in second["jobs"]] == job_ids[:1]
+    assert tracked == {"count": 3, "job": job_ids[::-1]}
