@@ -91,8 +91,8 @@ class TrackingSource(Resource):
         """List each parent of a table with each source (root) reached from it.
 
         An uploaded table has no parent and gives []. The search is bounded by
-        lineage.max_depth and lineage.max_node_budget; retmsg says when it
-        stopped at a bound.
+        lineage.max_depth and lineage.max_node_budget; retmsg tells
+        when it stopped at a bound.
         """
         body = load_body(TableKeySchema())
         items, complete = _services().queries.tracking_source(_table(body))
@@ -122,8 +122,8 @@ class Lineage(Resource):
     def post(self) -> Response:
         """Return the tables and edges up, down or both ways from a table.
 
-        depth is in hops, node_budget in tables; truncated is true when the
-        budget cut the answer. as_of ignores everything recorded after it.
+        depth is in hops and node_budget in tables. truncated is true when the
+        budget cut the response. as_of ignores everything recorded after it.
         """
         body = load_body(LineageSchema())
         limits = _services().settings.lineage

@@ -26,8 +26,8 @@ class ReportOutputs(Resource):
     def post(self) -> Response:
         """Record a task's output tables and their parents.
 
-        Without inputs, the task's inputs come from its DSL; without outputs,
-        it writes one table per DSL output under FATE's default names; each
+        Without inputs, the task's inputs come from its DSL. Without outputs,
+        it writes one table per DSL output under FATE's default names. Each
         output's parents default to every input. What cannot be resolved is
         listed under skipped, and the call still succeeds.
         """

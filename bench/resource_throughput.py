@@ -1,9 +1,10 @@
 """Measure apply+return pairs per second through the API and the Lua layer.
 
-Through the API, each client thread owns one job (the hetero-LR example
-with task_cores 1, so 2 cores and up to 10 jobs at once on the default
-20-core engine) and applies and returns it in a loop over its own
-keep-alive connection; every pair also notes two events on the job node in Neo4j.
+Through the API, each client thread owns one job and applies and returns
+it in a loop over its own keep-alive connection. The job is the hetero-LR
+example with task_cores 1, so it takes 2 cores, and up to 10 jobs fit the
+default 20-core engine at once. Every pair also notes two events on the job
+node in Neo4j.
 Through the Lua layer, the same pairs run as apply_job.lua and
 return_job.lua calls on Redis, under a key namespace of their own. The
 jobs and keys are deleted at the end.

@@ -95,12 +95,12 @@ class ResourceManagerSettings:
 class DependencySettings:
     """Dependency distribution for jobs on Spark.
 
-    ``code_roots`` are the folders packed into the code archive,
-    ``python_env`` the prefix of the environment packed for executors (empty:
-    the service's own), ``store`` where archives go (a path, ``file://`` or
-    ``hdfs://`` URL; empty: a folder under the user's home), and
-    ``upload_wait_seconds`` how long a submission waits for another upload of
-    the same version.
+    ``code_roots`` are the folders packed into the code archive.
+    ``python_env`` is the prefix of the environment packed for executors
+    (empty: the service's own). ``store`` is where archives go: a path, a
+    ``file://`` or an ``hdfs://`` URL, or empty for a folder under the user's
+    home. ``upload_wait_seconds`` bounds how long a caller waits for another
+    upload of the same version.
     """
 
     update_check: bool

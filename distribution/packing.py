@@ -44,7 +44,7 @@ BYTECODE_SUFFIXES = (".pyc", ".pyo")
 
 # Standard library folders left out of a virtualenv's archive: tests, GUI tools
 # and the pip bootstrapper, which jobs on executors are not expected to import,
-# and config-3.X-<platform>, which holds the static libpython for building
+# and config-3.X-<platform>, which contains the static libpython for building
 # extensions (44 MB for CPython 3.11).
 STDLIB_EXCLUDED = frozenset(
     {"site-packages", "test", "idlelib", "tkinter", "turtledemo", "ensurepip"}

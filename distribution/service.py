@@ -1,10 +1,11 @@
 """Pack, upload once per content version, and link archives to Spark jobs.
 
 Two archive types exist: ``code`` (the folders of ``dependency.code_roots``)
-and ``env`` (the Python environment of ``dependency.python_env``). A version
-is uploaded at most once: the uploader holds a Redis lock named after the
-type and version, and every other caller of the same version waits for it,
-up to ``dependency.upload_wait_seconds``, and then finds it stored.
+and ``env`` (the Python environment of ``dependency.python_env``). Each
+version is uploaded once per store. The uploader takes a Redis lock named
+after the type and version and renews it while it works. Every other caller
+of that version waits for the lock, up to ``dependency.upload_wait_seconds``,
+and then finds the version stored.
 """
 
 from __future__ import annotations
@@ -31,8 +32,9 @@ from fate_lineage.distribution.packing import (
 )
 from fate_lineage.distribution.packing import write_archive as write_tar
 from fate_lineage.distribution.store import ArchiveStore, open_store
-from fate_lineage.errors import ConfigError, Conflict, NotFound
+from fate_lineage.errors import ConfigError, Conflict
 from fate_lineage.resources.manager import translate_errors
+from fate_lineage.tracking.recording import job_not_found
 from fate_lineage.tracking.timefmt import now_ms
 
 if TYPE_CHECKING:
@@ -214,11 +216,7 @@ class DependencyService:
     def check(self, job_id: str, job: Properties | None) -> dict[str, Any]:
         """Say what a job's Spark executors get, and whether it is stored."""
         if job is None:
-            raise NotFound(
-                f"no found job {job_id}; check the id, or submit it with "
-                "`flow job submit`",
-                details={"job_id": job_id},
-            )
+            raise job_not_found(job_id)
         linked = {a["type"]: a for a in self.archives.job_archives(job_id)}
         answer: dict[str, Any] = {
             "job_id": job_id,

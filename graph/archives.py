@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from fate_lineage.graph.driver import Neo4jGraph
-
-Properties = dict[str, Any]
+    from fate_lineage.graph.lineage import Properties
 
 
 class ArchiveRepository:

@@ -54,8 +54,8 @@ class TaskRecord:
     """What one task read and wrote, ready to be merged into the graph.
 
     ``inputs`` and ``outputs`` are maps with ``slot``, ``namespace`` and
-    ``name`` (outputs also carry ``properties``); ``edges`` pair a child and
-    a parent, each a map with ``namespace`` and ``name``.
+    ``name``, and outputs also carry ``properties``. ``edges`` pair a child
+    and a parent, each a map with ``namespace`` and ``name``.
     """
 
     job_id: str

@@ -31,6 +31,7 @@ from fate_lineage.resources.demand import (
     job_demand,
 )
 from fate_lineage.tracking import dsl
+from fate_lineage.tracking.recording import END_STATUSES, job_not_found
 from fate_lineage.tracking.timefmt import now_ms
 
 if TYPE_CHECKING:
@@ -40,7 +41,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-END_STATUSES = frozenset({"success", "failed", "canceled"})
 # Expired leases the reaper handles per pass; the rest wait for the next one.
 REAP_BATCH = 100
 
@@ -116,21 +116,13 @@ class ResourceAccounting:
             job_id, json.loads(job["roles"]), json.loads(job["runtime_conf"])
         )
         now = now_ms()
-        outcome = self.store.apply(
-            job_id, demand.engine, demand.parties, now, now + self.lease_ms
-        )
-        if outcome.status == manager.NO_ENGINE:
-            self._register_lost_engines()
-            outcome = self.store.apply(
-                job_id, demand.engine, demand.parties, now, now + self.lease_ms
-            )
-        if outcome.status == manager.APPLIED:
-            self._return_if_ended(job_id)
-        parties = [_party_view(party) for party in demand.parties]
+        outcome = self._run_apply(job_id, demand, now)
+
         if outcome.status == manager.NOT_ENOUGH:
             self._record(job_id, "rejected", demand.cores, demand.memory, now)
             raise _insufficient(job_id, demand, outcome)
-        if outcome.status == manager.APPLIED:
+        applied = outcome.status == manager.APPLIED
+        if applied:
             log.info(
                 "job %s applied %d cores and %d MB on %s",
                 job_id,
@@ -139,16 +131,29 @@ class ResourceAccounting:
                 demand.engine,
             )
             self._record(job_id, "applied", demand.cores, demand.memory, now)
+            self._return_if_ended(job_id)
         return {
             "job_id": job_id,
             "engine_name": demand.engine,
-            "applied": outcome.status == manager.APPLIED,
+            "applied": applied,
             "cores": demand.cores,
             "memory": demand.memory,
-            "parties": parties,
+            "parties": [_party_view(party) for party in demand.parties],
             "remaining_cores": outcome.cores,
             "remaining_memory": outcome.memory,
         }
+
+    def _run_apply(self, job_id: str, demand: JobDemand, now: int) -> manager.Outcome:
+        """Run the apply script, registering the engines again if Redis lost them."""
+        outcome = self.store.apply(
+            job_id, demand.engine, demand.parties, now, now + self.lease_ms
+        )
+        if outcome.status == manager.NO_ENGINE:
+            self._register_lost_engines()
+            outcome = self.store.apply(
+                job_id, demand.engine, demand.parties, now, now + self.lease_ms
+            )
+        return outcome
 
     def give_back(
         self, job_id: str, force: bool = False
@@ -389,11 +394,7 @@ class ResourceAccounting:
     def _job(self, job_id: str) -> Properties:
         job = self.repository.find_job(job_id)
         if job is None:
-            raise NotFound(
-                f"no found job {job_id}; check the id, or submit it with "
-                "`flow job submit`",
-                details={"job_id": job_id},
-            )
+            raise job_not_found(job_id)
         return job
 
     def _record(

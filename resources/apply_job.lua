@@ -9,7 +9,7 @@
 -- ARGV[6]  job cores             ARGV[7]  job memory, MB
 --
 -- Returns {status, remaining cores, remaining memory}, remaining as after
--- the call. Status 1: applied. 0: the job holds its resources already, so
+-- the call. Status 1: applied. 0: the job has its resources already, so
 -- nothing changed. -1: not enough remaining now. -2: no such engine.
 
 local job_id, engine, now = ARGV[1], ARGV[2], ARGV[3]

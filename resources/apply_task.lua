@@ -7,7 +7,7 @@
 --
 -- Returns {status, free cores, free memory, task cores, task memory}: the
 -- party's share left after the call and what one task takes (MB). Status 1: applied. 0: the task has its share already.
--- -1: the job holds no resources. -2: the party is not in the job.
+-- -1: the job has no resources. -2: the party is not in the job.
 -- -3: not enough left in the party's share now.
 
 local party, task = ARGV[1], 'task:' .. ARGV[2]

@@ -4,7 +4,7 @@
 -- ARGV[1]  party, "role/party_id"   ARGV[2]  task, "component/role/party_id"
 --
 -- Returns {status, cores, memory}, the figures given back. Status 1:
--- returned. 0: the task holds nothing (or the job's resources were returned
+-- returned. 0: the task has no share (or the job's resources were returned
 -- already, which ends every task's share).
 
 local party, task = ARGV[1], 'task:' .. ARGV[2]

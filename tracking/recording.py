@@ -270,7 +270,7 @@ class Recorder:
 
         job = self.repository.change_job_status(job_id, decide, now_ms())
         if job is None:
-            raise _job_not_found(job_id)
+            raise job_not_found(job_id)
         # The last call of decide is the one whose transaction committed.
         last = changes[-1] if changes else None
         if last is not None and last[1] and self.hooks is not None:
@@ -281,7 +281,7 @@ class Recorder:
     def find_job(self, job_id: str) -> Properties:
         job = self.repository.find_job(job_id)
         if job is None:
-            raise _job_not_found(job_id)
+            raise job_not_found(job_id)
         return job
 
     def job_plan(self, job: Properties) -> JobPlan:
@@ -292,7 +292,7 @@ class Recorder:
         """Record a task's inputs, outputs and derived edges.
 
         Inputs and parents that cannot be resolved are left out and listed
-        under ``skipped``; they never fail the report.
+        under ``skipped`` instead of failing the report.
         """
         job = self.find_job(report.job_id)
         plan = self.job_plan(job)
@@ -365,7 +365,8 @@ def _check_task(plan: JobPlan, report: TaskReport) -> None:
     )
 
 
-def _job_not_found(job_id: str) -> NotFound:
+def job_not_found(job_id: str) -> NotFound:
+    """Return the 404 for a job id that no job has, with what to do next."""
     return NotFound(
         f"no found job {job_id}; check the id, or submit it with `flow job submit`",
         details={"job_id": job_id},

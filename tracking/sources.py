@@ -16,8 +16,8 @@ from typing import Any
 class Hop:
     """One edge reached from the frontier: ``from_id`` to ``to_id``.
 
-    Ids are Neo4j element ids. ``table`` holds the properties of the table at
-    ``to_id``; ``via`` holds the job, component, role and party of the task
+    Ids are Neo4j element ids. ``table`` contains the properties of the table at
+    ``to_id``, and ``via`` the job, component, role and party of the task
     behind the edge.
     """
 
@@ -53,7 +53,7 @@ def walk(
 ) -> Walk:
     """Expand breadth first up to ``depth`` hops and ``node_budget`` tables.
 
-    When the next level holds more new tables than the budget leaves room
+    When the next level has more new tables than the budget leaves room
     for, the walk keeps the first ones in (namespace, name) order, marks
     itself truncated and stops.
     """
@@ -102,7 +102,7 @@ def find_sources(upward: Walk) -> tuple[list[SourcePair], bool]:
     A source is a table with no parent. A parent with none above it is its
     own source, and so is a parent whose ancestors only form a cycle. A
     table left unexpanded at the walk's limits counts as a source, and the
-    second value is then False: the answer may be incomplete.
+    second value is then False, because the pairs may be incomplete.
     """
     parents_of: dict[str, set[str]] = {}
     for hop in upward.edges:

@@ -1,6 +1,6 @@
 """Turn a task's report into the inputs, outputs and edges to record.
 
-Inputs default to what the job's DSL says the task reads: the Reader's table,
+Inputs default to the tables that the job's DSL gives the task: the Reader's table,
 or the outputs its upstream tasks reported for the same party. Outputs
 default to one table per DSL output, named by ``dsl.default_output_table``.
 Each output's parents default to every input. What cannot be resolved is

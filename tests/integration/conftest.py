@@ -155,7 +155,7 @@ def accepts_connections(port: int) -> bool:
 def start_redis_server(
     directory: Path, port: int, appendonly: bool
 ) -> subprocess.Popen[bytes]:
-    """Start a redis-server of a test's own on loopback and wait until it answers."""
+    """Start a redis-server of a test's own on loopback; wait until it accepts."""
     server = shutil.which("redis-server")
     assert server, "redis-server is not installed; run stack/stack.sh install"
     process = subprocess.Popen(

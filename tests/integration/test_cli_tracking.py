@@ -165,7 +165,7 @@ def sources_of(environ: dict[str, str], output: dict[str, str]) -> list[Any]:
 def demo_env(
     settings: Settings, flow_env: dict[str, str], scope: TrackingScope, tmp_path: Path
 ) -> dict[str, str]:
-    """Return a flow environment whose service holds the uploaded demo tables."""
+    """Return a flow environment whose service has the uploaded demo tables."""
     flow_env["FATE_LINEAGE_FLOW_IP"] = settings.service.host
     flow_env["FATE_LINEAGE_FLOW_PORT"] = str(settings.service.http_port)
     upload_conf = scoped_copy(
