@@ -39,7 +39,8 @@ from fate_lineage.tracking.timefmt import now_ms
 
 if TYPE_CHECKING:
     from fate_lineage.conf import Settings
-    from fate_lineage.graph.archives import ArchiveRepository, Properties
+    from fate_lineage.graph.archives import ArchiveRepository
+    from fate_lineage.graph.lineage import Properties
 
 log = logging.getLogger(__name__)
 
