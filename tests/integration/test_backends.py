@@ -151,6 +151,7 @@ def test_readyz_deadline_when_neo4j_freezes(
 
     os.kill(neo4j_pid, signal.SIGSTOP)
     try:
+        wait_until_stopped(neo4j_pid)
         began = time.monotonic()
         response = client.get("/readyz")
         waited = time.monotonic() - began
@@ -163,6 +164,24 @@ def test_readyz_deadline_when_neo4j_freezes(
     assert body["data"]["redis"]["ready"] is True
     assert waited < settings.neo4j.connection_timeout + 2
     assert wait_until_ready(client), "readyz did not recover after SIGCONT"
+
+
+def wait_until_stopped(pid: int, seconds: float = 5) -> None:
+    """Wait until every thread of ``pid`` is stopped.
+
+    kill() returns before threads running on another core have stopped, and
+    one of them could still answer a request sent right after it.
+    """
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        states = []
+        for stat in Path(f"/proc/{pid}/task").glob("*/stat"):
+            # The state follows the parenthesised command name.
+            states.append(stat.read_text().rsplit(")", 1)[1].split()[0])
+        if states and all(state == "T" for state in states):
+            return
+        time.sleep(0.01)
+    pytest.fail(f"process {pid} did not stop within {seconds} s of SIGSTOP")
 
 
 def wait_until_ready(client: FlaskClient, seconds: float = 30) -> bool:
