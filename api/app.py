@@ -11,15 +11,27 @@ from flask import Flask
 from flask_restx import Api
 
 from fate_lineage import __version__
-from fate_lineage.api import dependency, health, jobs, resource, tables, tracking
+from fate_lineage.api import (
+    dependency,
+    health,
+    jobs,
+    openlineage,
+    resource,
+    tables,
+    tracking,
+)
 from fate_lineage.api.errors import register_error_handlers
+from fate_lineage.api.logs import install_request_ids
+from fate_lineage.api.metrics import install_metrics
 from fate_lineage.conf import Settings, load_settings
 from fate_lineage.conf.settings import redact_url
 from fate_lineage.distribution.service import DependencyService
 from fate_lineage.graph.archives import ArchiveRepository
 from fate_lineage.graph.driver import Neo4jGraph
 from fate_lineage.graph.lineage import LineageRepository
+from fate_lineage.graph.openlineage import OpenLineageRepository
 from fate_lineage.hooks import ServiceJobHooks
+from fate_lineage.ingest.service import OpenLineageIngest
 from fate_lineage.resources.accounting import ResourceAccounting
 from fate_lineage.resources.connection import open_redis
 from fate_lineage.resources.manager import ResourceStore
@@ -45,6 +57,7 @@ class Backends:
     queries: Queries
     resources: ResourceAccounting
     distribution: DependencyService
+    openlineage: OpenLineageIngest
 
 
 class LineageFlask(Flask):
@@ -89,7 +102,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     api.add_namespace(tracking.ns, path="/v1/tracking")
     api.add_namespace(resource.ns, path="/v1/resource")
     api.add_namespace(dependency.ns, path="/v1/dependency")
+    # The OpenLineage HTTP transport posts to /api/v1/lineage by default.
+    api.add_namespace(openlineage.ns, path="/api/v1/lineage")
     register_error_handlers(app, api)
+    # Operator hooks: X-Request-Id on every request and GET /metrics.
+    install_request_ids(app)
+    install_metrics(app)
 
     backends = connect_backends(settings)
     app.extensions["fate_lineage"] = backends
@@ -121,6 +139,7 @@ def connect_backends(settings: Settings) -> Backends:
         queries=Queries(repository, settings.lineage),
         resources=accounting,
         distribution=distribution,
+        openlineage=OpenLineageIngest(OpenLineageRepository(graph)),
     )
 
 

@@ -231,7 +231,18 @@ def load_body(schema: Schema) -> dict[str, Any]:
 
 
 def _parse_json(raw: bytes) -> dict[str, Any]:
-    """Parse a body as strict JSON: no NaN or Infinity, valid UTF-8, an object."""
+    """Parse a body as strict JSON that must be an object."""
+    body = parse_json(raw)
+    if not isinstance(body, dict):
+        raise InvalidInput(
+            "the request body must be a JSON object, for example "
+            '{"table_name": "t", "namespace": "n"}'
+        )
+    return body
+
+
+def parse_json(raw: bytes) -> Any:
+    """Parse a body as strict JSON: no NaN or Infinity, valid UTF-8."""
     try:
         body = json.loads(raw, parse_constant=_reject_constant)
         # A lone surrogate such as "\ud800" parses, but no database can store it.
@@ -242,11 +253,6 @@ def _parse_json(raw: bytes) -> dict[str, Any]:
         raise InvalidInput(f"the request body is not valid UTF-8 text: {exc}") from None
     except ValueError as exc:
         raise InvalidInput(f"the request body is not valid JSON: {exc}") from None
-    if not isinstance(body, dict):
-        raise InvalidInput(
-            "the request body must be a JSON object, for example "
-            '{"table_name": "t", "namespace": "n"}'
-        )
     return body
 
 

@@ -41,6 +41,7 @@ SCHEMA_STATEMENTS = (
     "create_table_namespace_index",
     "create_archive_key_constraint",
     "create_archive_type_index",
+    "create_column_key_constraint",
 )
 
 

@@ -1,0 +1,76 @@
+"""OpenLineage ingestion at the path the OpenLineage HTTP transport posts to."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, request
+from flask_restx import Namespace, Resource, fields
+
+from fate_lineage.api.envelope import Response, envelope, success
+from fate_lineage.api.schemas import parse_json
+from fate_lineage.errors import RetCode
+
+ns = Namespace(
+    "openlineage",
+    description="RunEvent, JobEvent and DatasetEvent of the OpenLineage spec 2-0-x",
+)
+
+event_model = ns.model(
+    "OpenLineageEvent",
+    {
+        "eventTime": fields.String(required=True, example="2024-05-01T10:00:00Z"),
+        "producer": fields.String(required=True),
+        "schemaURL": fields.String(required=True),
+        "eventType": fields.String(
+            enum=["START", "RUNNING", "COMPLETE", "ABORT", "FAIL", "OTHER"]
+        ),
+        "run": fields.Raw(description="RunEvent: {runId, facets}"),
+        "job": fields.Raw(
+            description="RunEvent and JobEvent: {namespace, name, facets}"
+        ),
+        "inputs": fields.List(fields.Raw),
+        "outputs": fields.List(fields.Raw),
+        "dataset": fields.Raw(description="DatasetEvent: {namespace, name, facets}"),
+    },
+)
+
+
+def _ingest() -> Any:
+    return current_app.extensions["fate_lineage"].openlineage
+
+
+@ns.route("")
+class Lineage(Resource):
+    @ns.expect(event_model)
+    def post(self) -> Response:
+        """Record one OpenLineage event.
+
+        A run's datasets become tables with the edges FATE tasks make, so
+        tracking-source, tracking-job and the lineage query answer for them.
+        Sending an event again, or events out of order, gives the same graph.
+        """
+        event = parse_json(request.get_data(cache=True))
+        return success(_ingest().ingest(event))
+
+
+@ns.route("/batch")
+class LineageBatch(Resource):
+    @ns.expect([event_model])
+    def post(self) -> Response:
+        """Record a JSON array of events; count those recorded and rejected.
+
+        Each rejected event is listed with its index and reason, and the
+        others are still recorded: retcode 0 when none was rejected, 101 when
+        some were. At most 1000 events per batch.
+        """
+        events = parse_json(request.get_data(cache=True))
+        result = _ingest().ingest_batch(events).as_dict()
+        if not result["failed"]:
+            return success(result)
+        retmsg = (
+            f"{result['failed']} of {result['received']} events were rejected "
+            f"and {result['succeeded']} recorded; see data.failures"
+        )
+        status = 400 if result["succeeded"] == 0 else 200
+        return envelope(RetCode.ARGUMENT_ERROR, retmsg, result), status

@@ -1,0 +1,1 @@
+"""OpenLineage ingestion: events from Spark, Airflow and dbt into the graph."""
