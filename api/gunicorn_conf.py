@@ -7,10 +7,22 @@ changed with gunicorn's own GUNICORN_CMD_ARGS, e.g. ``--workers 4``.
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 from neo4j.exceptions import Neo4jError
 
+from fate_lineage.api.metrics_dir import (
+    METRICS_DIR_VARIABLE,
+    prepare_metrics_dir,
+    remove_metrics_dir,
+)
+
+# prometheus_client chooses its multiprocess mode when it is first imported,
+# which the app's modules below do, so the folder is set before them.
+os.environ[METRICS_DIR_VARIABLE] = prepare_metrics_dir()
+
+from fate_lineage.api import logs, metrics
 from fate_lineage.api.app import connect_backends
 from fate_lineage.conf import load_settings
 from fate_lineage.errors import LineageError
@@ -23,6 +35,9 @@ worker_class = "gthread"
 workers = 2
 threads = 4
 timeout = 60
+# Request ids in every error and access line, as text or JSON lines.
+logger_class = logs.LOGGER_CLASSES[_settings.logging.format]
+access_log_format = logs.ACCESS_LOG_FORMAT
 
 
 def on_starting(server: Any) -> None:
@@ -67,6 +82,16 @@ def post_worker_init(worker: Any) -> None:
         worker.log.error("engines not registered by this worker: %s", exc.message)
     settings = backends.settings
     start_reaper(backends.resources, settings.resource_manager.reap_interval_seconds)
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """Let the metrics forget a worker that exited."""
+    metrics.forget_worker(worker.pid)
+
+
+def on_exit(server: Any) -> None:
+    """Delete the metrics folder if prepare_metrics_dir created it."""
+    remove_metrics_dir(os.environ[METRICS_DIR_VARIABLE])
 
 
 def _log_to_gunicorn_error_log(server: Any) -> None:

@@ -243,6 +243,18 @@ class _DependencySchema(Schema):
     )
 
 
+LOG_FORMATS = ("text", "json")
+
+
+class _LoggingSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    # text: gunicorn's line layout with the request id added; json: one JSON
+    # object per line.
+    format = fields.String(load_default="text", validate=validate.OneOf(LOG_FORMATS))
+
+
 class SettingsSchema(Schema):
     class Meta:
         unknown = EXCLUDE  # Other sections of a FATE Flow file are ignored.
@@ -267,6 +279,9 @@ class SettingsSchema(Schema):
     )
     dependency = fields.Nested(
         _DependencySchema, load_default=lambda: _DependencySchema().load({})
+    )
+    logging = fields.Nested(
+        _LoggingSchema, load_default=lambda: _LoggingSchema().load({})
     )
 
 

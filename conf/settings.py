@@ -111,6 +111,13 @@ class DependencySettings:
 
 
 @dataclass(frozen=True)
+class LoggingSettings:
+    """Layout of the service's and gunicorn's log lines: ``text`` or ``json``."""
+
+    format: str
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the service reads at start; ``source`` is the file's path."""
 
@@ -125,6 +132,7 @@ class Settings:
     job_defaults: JobDefaults
     resource_manager: ResourceManagerSettings
     dependency: DependencySettings
+    logging: LoggingSettings
 
 
 def default_conf_path() -> Path:
@@ -315,4 +323,5 @@ def _build(source: str, loaded: dict[str, Any]) -> Settings:
                 "code_roots": tuple(loaded["dependency"]["code_roots"]),
             }
         ),
+        logging=LoggingSettings(**loaded["logging"]),
     )
