@@ -12,15 +12,11 @@ from typing import Any
 
 from neo4j.exceptions import Neo4jError
 
-from fate_lineage.api.metrics_dir import (
-    METRICS_DIR_VARIABLE,
-    prepare_metrics_dir,
-    remove_metrics_dir,
-)
+from fate_lineage.api import metrics_dir
 
 # prometheus_client chooses its multiprocess mode when it is first imported,
 # which the app's modules below do, so the folder is set before them.
-os.environ[METRICS_DIR_VARIABLE] = prepare_metrics_dir()
+os.environ[metrics_dir.METRICS_DIR_VARIABLE] = metrics_dir.choose_metrics_dir()
 
 from fate_lineage.api import logs, metrics
 from fate_lineage.api.app import connect_backends
@@ -84,14 +80,24 @@ def post_worker_init(worker: Any) -> None:
     start_reaper(backends.resources, settings.resource_manager.reap_interval_seconds)
 
 
+def when_ready(server: Any) -> None:
+    """Create or empty the metrics folder before the first worker starts.
+
+    This runs in the master after --daemon has forked it, so the folder is
+    made by the process that deletes it in on_exit. Workers load the app, and
+    so write the first metric values, only after this (preload_app is off).
+    """
+    metrics_dir.prepare_metrics_dir(os.environ[metrics_dir.METRICS_DIR_VARIABLE])
+
+
 def child_exit(server: Any, worker: Any) -> None:
     """Let the metrics forget a worker that exited."""
     metrics.forget_worker(worker.pid)
 
 
 def on_exit(server: Any) -> None:
-    """Delete the metrics folder if prepare_metrics_dir created it."""
-    remove_metrics_dir(os.environ[METRICS_DIR_VARIABLE])
+    """Delete the metrics folder unless PROMETHEUS_MULTIPROC_DIR named it."""
+    metrics_dir.remove_metrics_dir(os.environ[metrics_dir.METRICS_DIR_VARIABLE])
 
 
 def _log_to_gunicorn_error_log(server: Any) -> None:

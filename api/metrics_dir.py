@@ -2,7 +2,9 @@
 
 prometheus_client chooses its multiprocess mode once, when it is first
 imported, from PROMETHEUS_MULTIPROC_DIR. This module does not import it, so
-gunicorn's config can set the variable before the app's modules load.
+gunicorn's config can set the variable before the app's modules load. The
+folder itself is made later, in gunicorn's master, so that a start that fails
+on its settings leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -10,35 +12,50 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import uuid
 from pathlib import Path
 
 METRICS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 
-# Folders that prepare_metrics_dir created in this process, and so may delete.
-_created: set[str] = set()
+# Folders that choose_metrics_dir named in this process, and so may delete.
+_own: set[str] = set()
 
 
-def prepare_metrics_dir() -> str:
-    """Return an empty folder for the workers' metric files.
+def choose_metrics_dir() -> str:
+    """Return PROMETHEUS_MULTIPROC_DIR, else a new path in the temp folder.
 
-    A folder named by PROMETHEUS_MULTIPROC_DIR is created if missing and
-    emptied of the ``.db`` files of an earlier run, so counters start at zero.
-    Without the variable, a new temporary folder is created.
+    Nothing is created here; prepare_metrics_dir does that.
     """
     configured = os.environ.get(METRICS_DIR_VARIABLE)
-    if not configured:
-        path = tempfile.mkdtemp(prefix="fate-lineage-metrics-")
-        _created.add(path)
-        return path
-    folder = Path(configured)
+    if configured:
+        return configured
+    path = os.path.join(
+        tempfile.gettempdir(), f"fate-lineage-metrics-{uuid.uuid4().hex}"
+    )
+    _own.add(path)
+    return path
+
+
+def prepare_metrics_dir(path: str) -> None:
+    """Create the folder, or empty a configured one of an earlier run's files.
+
+    Removing the old ``.db`` files makes every counter start at zero.
+    """
+    if path in _own:
+        # A new random name, created by this process alone, with no access
+        # for other users.
+        os.mkdir(path, 0o700)
+        return
+    folder = Path(path)
     folder.mkdir(parents=True, exist_ok=True)
     for stale in folder.glob("*.db"):
         stale.unlink()
-    return str(folder)
 
 
 def remove_metrics_dir(path: str) -> None:
-    """Delete the folder if prepare_metrics_dir created it; keep a configured one."""
-    if path in _created:
+    """Delete the folder if choose_metrics_dir named it; keep a configured one."""
+    # NOTE: a gunicorn binary upgrade (USR2) passes the variable to the new
+    # master, which then treats the folder as configured, and the old master
+    # still deletes it when it exits.
+    if path in _own:
         shutil.rmtree(path, ignore_errors=True)
-        _created.discard(path)
