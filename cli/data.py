@@ -16,6 +16,7 @@ import click
 from fate_lineage.cli import http
 from fate_lineage.cli.config import ServerAddress, load_address
 from fate_lineage.cli.files import read_json_object
+from fate_lineage.cli.output import format_option
 from fate_lineage.errors import RetCode
 from fate_lineage.tracking.uploads import describe_csv
 
@@ -38,7 +39,10 @@ class _UploadConf:
 
 @click.group()
 def data() -> None:
-    """Register data uploads."""
+    """Register data uploads.
+
+    Example: flow data upload -c upload_conf.json
+    """
 
 
 @data.command()
@@ -51,6 +55,7 @@ def data() -> None:
     'partition and id_delimiter, or a batch file {"data": [conf, ...]}, '
     "e.g. upload_conf.json.",
 )
+@format_option()
 def upload(conf_path: Path) -> None:
     """Register an uploaded table, or each table of a batch file.
 

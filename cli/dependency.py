@@ -9,11 +9,15 @@ import click
 
 from fate_lineage.cli import http
 from fate_lineage.cli.config import load_address
+from fate_lineage.cli.output import format_option
 
 
 @click.group()
 def dependency() -> None:
-    """Upload and inspect the archives that Spark executors unpack."""
+    """Upload and inspect the archives that Spark executors unpack.
+
+    Example: flow dependency query
+    """
 
 
 @dependency.command()
@@ -25,8 +29,9 @@ def dependency() -> None:
     default="all",
     show_default=True,
     help="Which archive to pack and upload: the framework code, the Python "
-    "environment, or both.",
+    "environment, or both, e.g. code.",
 )
+@format_option()
 def upload(kind: str) -> None:
     """Pack the code and/or environment on the service node and store each
     new version once; an unchanged version is not uploaded again.
@@ -54,6 +59,7 @@ def upload(kind: str) -> None:
 
 
 @dependency.command()
+@format_option()
 def query() -> None:
     """List the stored archives: type, version, size (bytes), path, time.
 
@@ -66,6 +72,7 @@ def query() -> None:
 @click.option(
     "-j", "--job-id", required=True, help="FATE job ID, e.g. 202111031759294631020."
 )
+@format_option()
 def check(job_id: str) -> None:
     """Show a job's archives, whether they are stored, and the spark-submit
     options that hand them to the executors.

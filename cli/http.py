@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
-import click
 import requests
 
+from fate_lineage.cli import output
 from fate_lineage.cli.config import ServerAddress, load_address
 from fate_lineage.errors import RetCode
 
@@ -117,9 +117,15 @@ def post_and_echo(
     echo_and_exit(call(load_address(), "POST", path, body, timeout))
 
 
-def echo_and_exit(reply: dict[str, Any]) -> None:
-    """Print the envelope as FATE Flow does and exit 1 on a non-zero retcode."""
-    click.echo(json.dumps(reply, indent=4, ensure_ascii=False))
+def echo_and_exit(
+    reply: dict[str, Any], reshape: Callable[[Any], Any] | None = None
+) -> None:
+    """Print the envelope in the output format and exit 1 on a non-zero retcode.
+
+    ``reshape`` rewrites the data for the table format, as output.echo_reply
+    describes.
+    """
+    output.echo_reply(reply, reshape)
     if reply.get("retcode") != RetCode.SUCCESS:
         raise SystemExit(1)
 

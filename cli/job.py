@@ -8,7 +8,10 @@ from typing import Any
 import click
 
 from fate_lineage.cli import http
+from fate_lineage.cli.config import load_address
 from fate_lineage.cli.files import read_json_object
+from fate_lineage.cli.output import format_option
+from fate_lineage.cli.tabular import list_task_outputs
 
 JOB_STATUSES = ("waiting", "running", "success", "failed", "canceled")
 
@@ -22,7 +25,10 @@ job_id_option = click.option(
 
 @click.group()
 def job() -> None:
-    """Record FATE jobs and their status."""
+    """Record FATE jobs and their status.
+
+    Example: flow job query -j 202111031759294631020
+    """
 
 
 @job.command()
@@ -43,9 +49,10 @@ def job() -> None:
 @click.option(
     "-j",
     "--job-id",
-    help="Job ID to record the job under, e.g. 202111031759294631020; "
-    "without it the service assigns one.",
+    help="Job ID to record the job under, 1 to 64 letters, digits, _ or -, "
+    "e.g. 202111031759294631020; without it the service assigns one.",
 )
+@format_option()
 def submit(dsl_path: Path, conf_path: Path, job_id: str | None) -> None:
     """Record a job from its DSL and runtime conf.
 
@@ -65,6 +72,7 @@ def submit(dsl_path: Path, conf_path: Path, job_id: str | None) -> None:
 
 @job.command()
 @job_id_option
+@format_option()
 def query(job_id: str) -> None:
     """Show a recorded job.
 
@@ -82,6 +90,7 @@ def query(job_id: str) -> None:
     type=click.Choice(JOB_STATUSES),
     help="New status of the job, e.g. running.",
 )
+@format_option()
 def update(job_id: str, status: str) -> None:
     """Set the status of a recorded job.
 
@@ -92,6 +101,7 @@ def update(job_id: str, status: str) -> None:
 
 @job.command()
 @job_id_option
+@format_option()
 def stop(job_id: str) -> None:
     """Mark a recorded job as canceled.
 
@@ -102,9 +112,11 @@ def stop(job_id: str) -> None:
 
 @job.command()
 @job_id_option
+@format_option()
 def simulate(job_id: str) -> None:
     """Simulate a recorded job on the service and list its tasks.
 
     Example: flow job simulate -j 202111031759294631020
     """
-    http.post_and_echo("/v1/job/simulate", {"job_id": job_id})
+    reply = http.call(load_address(), "POST", "/v1/job/simulate", {"job_id": job_id})
+    http.echo_and_exit(reply, reshape=list_task_outputs)

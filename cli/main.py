@@ -9,6 +9,7 @@ import yaml
 
 from fate_lineage import __version__
 from fate_lineage.cli import http
+from fate_lineage.cli.completion import completion
 from fate_lineage.cli.config import (
     ServerAddress,
     load_address,
@@ -19,6 +20,7 @@ from fate_lineage.cli.config import (
 from fate_lineage.cli.data import data
 from fate_lineage.cli.dependency import dependency
 from fate_lineage.cli.job import job
+from fate_lineage.cli.output import format_option, group_format_option
 from fate_lineage.cli.resource import resource
 from fate_lineage.cli.table import table
 from fate_lineage.cli.tracking import tracking
@@ -26,20 +28,32 @@ from fate_lineage.errors import RetCode
 
 
 @click.group()
-@click.version_option(__version__, prog_name="flow")
+@click.version_option(
+    __version__, prog_name="flow", help="Print the version of flow and exit."
+)
+@group_format_option()
 def flow() -> None:
-    """Query and record lineage and resources on a fate-lineage service."""
+    """Query and record lineage and resources on a fate-lineage service.
+
+    Every command prints FATE Flow's JSON envelope unless --format table
+    (or FATE_LINEAGE_FLOW_FORMAT=table) selects text tables. A non-zero
+    retcode exits with status 1, invalid usage with status 2.
+
+    Example: flow --format table table list --namespace-prefix experiment
+    """
 
 
 @flow.command()
-@click.option("--ip", help="Server address, e.g. 127.0.0.1.")
-@click.option("--port", help="Server HTTP port, e.g. 9380.")
+@click.option("--ip", help="Host name or IP address of the service, e.g. 127.0.0.1.")
+@click.option("--port", help="HTTP port of the service, 1 to 65535, e.g. 9380.")
 @click.option(
     "-c",
     "--service-conf-path",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Read the address from a service_conf.yaml (its fateflow section).",
+    help="Read the address from the fateflow section (host, http_port) of a "
+    "service_conf.yaml, e.g. conf/service_conf.yaml.",
 )
+@format_option()
 def init(ip: str | None, port: str | None, service_conf_path: Path | None) -> None:
     """Store the server address for later commands.
 
@@ -69,15 +83,23 @@ def init(ip: str | None, port: str | None, service_conf_path: Path | None) -> No
 
 @flow.group()
 def server() -> None:
-    """Check the service."""
+    """Check the service.
+
+    Example: flow server ready
+    """
 
 
 @server.command()
+@format_option()
 def ready() -> None:
-    """Report whether the service reaches Neo4j and Redis (GET /readyz)."""
+    """Report whether the service reaches Neo4j and Redis (GET /readyz).
+
+    Example: flow server ready
+    """
     http.echo_and_exit(http.call(load_address(), "GET", "/readyz"))
 
 
+flow.add_command(completion)
 flow.add_command(data)
 flow.add_command(dependency)
 flow.add_command(job)

@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from fate_lineage.cli import http
+from fate_lineage.cli.output import format_option
 
 job_id_option = click.option(
     "-j",
@@ -15,23 +16,36 @@ job_id_option = click.option(
     help="FATE job ID, e.g. 202111031759294631020.",
 )
 task_options = (
-    click.option("-cpn", "--component-name", required=True, help="e.g. hetero_lr_0."),
-    click.option("-r", "--role", required=True, help="e.g. guest."),
-    click.option("-p", "--party-id", required=True, help="e.g. 9999."),
+    click.option(
+        "-cpn",
+        "--component-name",
+        required=True,
+        help="Component name in the job DSL, e.g. hetero_lr_0.",
+    ),
+    click.option(
+        "-r", "--role", required=True, help="Role of the task's party, e.g. guest."
+    ),
+    click.option(
+        "-p", "--party-id", required=True, help="Party ID of the task, e.g. 9999."
+    ),
 )
 
 
 @click.group()
 def resource() -> None:
-    """Show and change the cores and memory that jobs hold."""
+    """Show and change the cores and memory (MB) that jobs hold.
+
+    Example: flow resource query
+    """
 
 
 @resource.command()
 @click.option(
     "--engine-name",
     help="Computing engine to show: STANDALONE, EGGROLL or SPARK; default: "
-    "default_engines.computing of the service.",
+    "default_engines.computing of the service. E.g. SPARK.",
 )
+@format_option()
 def query(engine_name: str | None) -> None:
     """Show an engine's total and remaining cores and memory (MB), and the
     jobs holding some.
@@ -44,6 +58,7 @@ def query(engine_name: str | None) -> None:
 
 @resource.command()
 @job_id_option
+@format_option()
 def apply(job_id: str) -> None:
     """Take the cores and memory of all of a job's parties, or none.
 
@@ -60,6 +75,7 @@ def apply(job_id: str) -> None:
     help="Return them even if the job is running; its remaining tasks then "
     "have no resources.",
 )
+@format_option()
 def return_(job_id: str, force: bool) -> None:
     """Give a job's cores and memory back.
 
@@ -73,8 +89,10 @@ def return_(job_id: str, force: bool) -> None:
 
 @resource.command()
 @job_id_option
+@format_option()
 def heartbeat(job_id: str) -> None:
-    """Extend the lease of a job's resources by the service's lease_seconds.
+    """Extend the lease of a job's resources to lease_seconds (600 s by
+    default) from now.
 
     Example: flow resource heartbeat -j 202111031759294631020
     """
@@ -82,6 +100,7 @@ def heartbeat(job_id: str) -> None:
 
 
 @resource.command()
+@format_option()
 def reap() -> None:
     """Return the resources of every job whose lease expired.
 
@@ -95,11 +114,14 @@ def reap() -> None:
 @task_options[0]
 @task_options[1]
 @task_options[2]
+@format_option()
 def task_apply(job_id: str, component_name: str, role: str, party_id: str) -> None:
     """Take one task's cores and memory from its party's share of the job.
 
-    Example: flow resource task-apply -j 202111031759294631020 -cpn reader_0 \\
-    -r guest -p 9999
+    \b
+    Example:
+      flow resource task-apply -j 202111031759294631020 -cpn reader_0 \\
+          -r guest -p 9999
     """
     body = _task_body(job_id, component_name, role, party_id)
     http.post_and_echo("/v1/resource/task/apply", body)
@@ -110,11 +132,14 @@ def task_apply(job_id: str, component_name: str, role: str, party_id: str) -> No
 @task_options[0]
 @task_options[1]
 @task_options[2]
+@format_option()
 def task_return(job_id: str, component_name: str, role: str, party_id: str) -> None:
     """Give one task's cores and memory back to its party's share.
 
-    Example: flow resource task-return -j 202111031759294631020 -cpn reader_0 \\
-    -r guest -p 9999
+    \b
+    Example:
+      flow resource task-return -j 202111031759294631020 -cpn reader_0 \\
+          -r guest -p 9999
     """
     body = _task_body(job_id, component_name, role, party_id)
     http.post_and_echo("/v1/resource/task/return", body)

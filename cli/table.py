@@ -10,6 +10,8 @@ import click
 from fate_lineage.cli import http
 from fate_lineage.cli.config import load_address
 from fate_lineage.cli.files import read_json_object
+from fate_lineage.cli.output import current_format, format_option
+from fate_lineage.cli.tabular import number_lineage_nodes
 from fate_lineage.errors import RetCode
 from fate_lineage.tracking.render import to_dot, to_mermaid
 
@@ -32,13 +34,13 @@ table_name_option = click.option(
     "-t",
     "--table-name",
     required=True,
-    help="Name of the table, e.g. breast_hetero_guest.",
+    help="Name of the table, 1 to 512 characters, e.g. breast_hetero_guest.",
 )
 namespace_option = click.option(
     "-n",
     "--namespace",
     required=True,
-    help="Namespace of the table, e.g. experiment.",
+    help="Namespace of the table, 1 to 512 characters, e.g. experiment.",
 )
 page_option = click.option(
     "--page",
@@ -48,14 +50,17 @@ page_option = click.option(
 page_size_option = click.option(
     "--page-size",
     type=click.IntRange(min=1),
-    help="Number of items per page (default 20, at most the service's "
-    "lineage.max_page_size, 1000 by default), e.g. 50.",
+    help="Number of items (jobs or tables) per page (default 20, at most the "
+    "service's lineage.max_page_size, 1000 by default), e.g. 50.",
 )
 
 
 @click.group()
 def table() -> None:
-    """Bind tables and query their provenance."""
+    """Bind tables and query their provenance.
+
+    Example: flow table tracking-source -t breast_hetero_guest -n experiment
+    """
 
 
 @table.command()
@@ -68,6 +73,7 @@ def table() -> None:
     "id_delimiter and partitions, plus columns and row_count if known, "
     "e.g. bind_hdfs.json.",
 )
+@format_option()
 def bind(conf_path: Path) -> None:
     """Register a table that already exists in a storage engine.
 
@@ -87,6 +93,7 @@ def bind(conf_path: Path) -> None:
 @table.command("tracking-source")
 @table_name_option
 @namespace_option
+@format_option()
 def tracking_source(table_name: str, namespace: str) -> None:
     """List the parent tables of a table and the source table of each.
 
@@ -101,6 +108,7 @@ def tracking_source(table_name: str, namespace: str) -> None:
 @table.command("tracking-job")
 @table_name_option
 @namespace_option
+@format_option()
 def tracking_job(table_name: str, namespace: str) -> None:
     """List the jobs that read a table.
 
@@ -119,13 +127,13 @@ def tracking_job(table_name: str, namespace: str) -> None:
     type=click.Choice(["up", "down", "both"]),
     default="up",
     show_default=True,
-    help="Follow parents (up), children (down) or both.",
+    help="Follow parents (up), children (down) or both, e.g. down.",
 )
 @click.option(
     "--depth",
     type=click.IntRange(min=1),
-    help="Maximum number of hops from the table (default 3, at most the "
-    "service's lineage.max_depth, 100 by default), e.g. 5.",
+    help="Maximum number of hops (DERIVED_FROM edges) from the table (default "
+    "3, at most the service's lineage.max_depth, 100 by default), e.g. 5.",
 )
 @click.option(
     "--node-budget",
@@ -135,16 +143,13 @@ def tracking_job(table_name: str, namespace: str) -> None:
 )
 @click.option(
     "--as-of",
-    help="Show the lineage as recorded at this time, in ISO 8601 or epoch "
-    "milliseconds, e.g. 2021-11-03T18:00:00+08:00 or 1635933600000.",
+    help="Show the lineage as recorded at this time, in ISO 8601 (UTC unless "
+    "it has an offset) or milliseconds since the Unix epoch, e.g. "
+    "2021-11-03T18:00:00+08:00 or 1635933600000.",
 )
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["json", "dot", "mermaid"]),
-    default="json",
-    show_default=True,
-    help="Print the envelope as JSON, or the graph as Graphviz DOT or Mermaid.",
+@format_option(
+    *_RENDERERS,
+    extra_help="dot and mermaid print the graph as Graphviz DOT or Mermaid text",
 )
 def lineage(
     table_name: str,
@@ -153,7 +158,6 @@ def lineage(
     depth: int | None,
     node_budget: int | None,
     as_of: str | None,
-    output_format: str,
 ) -> None:
     """Show the tables a table derives from or feeds, over several hops.
 
@@ -171,8 +175,9 @@ def lineage(
         as_of=as_of,
     )
     reply = http.call(load_address(), "POST", "/v1/table/lineage", body)
-    if output_format == "json" or reply.get("retcode") != RetCode.SUCCESS:
-        http.echo_and_exit(reply)
+    output_format = current_format()
+    if output_format not in _RENDERERS or reply.get("retcode") != RetCode.SUCCESS:
+        http.echo_and_exit(reply, reshape=number_lineage_nodes)
         return
 
     try:
@@ -193,14 +198,16 @@ def lineage(
 @page_size_option
 @click.option(
     "--since",
-    help="Start of the time range (sent as start_time), in ISO 8601 or epoch "
-    "milliseconds, e.g. 2021-11-01T00:00:00+08:00.",
+    help="Only jobs created at or after this time (sent as start_time), in ISO "
+    "8601 (UTC unless it has an offset) or milliseconds since the Unix epoch, "
+    "e.g. 2021-11-01T00:00:00+08:00.",
 )
 @click.option(
     "--until",
-    help="End of the time range (sent as end_time), in ISO 8601 or epoch "
-    "milliseconds, e.g. 1635933600000.",
+    help="Only jobs created before this time (sent as end_time), in ISO 8601 "
+    "or milliseconds since the Unix epoch, e.g. 1635933600000.",
 )
+@format_option()
 def jobs(
     table_name: str,
     namespace: str,
@@ -227,10 +234,12 @@ def jobs(
 @table.command("list")
 @click.option(
     "--namespace-prefix",
-    help="Only tables whose namespace starts with this text, e.g. output_data_.",
+    help="Only tables whose namespace starts with this text (default: all "
+    "tables), e.g. output_data_.",
 )
 @page_option
 @page_size_option
+@format_option()
 def list_tables(
     namespace_prefix: str | None, page: int | None, page_size: int | None
 ) -> None:
@@ -245,6 +254,7 @@ def list_tables(
 @table.command()
 @table_name_option
 @namespace_option
+@format_option()
 def info(table_name: str, namespace: str) -> None:
     """Show the recorded properties of a table, such as origin and row count.
 

@@ -9,6 +9,7 @@ import click
 
 from fate_lineage.cli import http
 from fate_lineage.cli.files import read_json_object
+from fate_lineage.cli.output import format_option
 
 
 def _task_options(command: Any) -> Any:
@@ -46,11 +47,18 @@ def _task_options(command: Any) -> Any:
 
 @click.group()
 def tracking() -> None:
-    """Record and list the output tables of a component."""
+    """Record and list the output tables of a component.
+
+    \b
+    Example:
+      flow tracking output-data-table -j 202111031759294631020 -r guest \\
+          -p 9999 -cpn hetero_lr_0
+    """
 
 
 @tracking.command("output-data-table")
 @_task_options
+@format_option()
 def output_data_table(
     job_id: str, role: str, party_id: str, component_name: str
 ) -> None:
@@ -74,6 +82,7 @@ def output_data_table(
     help="JSON object whose keys, such as task_version, inputs and outputs, are "
     "added to the report, e.g. report.json.",
 )
+@format_option()
 def report(
     job_id: str,
     role: str,

@@ -11,6 +11,7 @@ from click.testing import CliRunner, Result
 from fate_lineage.cli import http
 from fate_lineage.cli.config import ServerAddress
 from fate_lineage.cli.main import flow
+from fate_lineage.cli.output import FORMAT_VARIABLE
 
 SUCCESS = {"retcode": 0, "retmsg": "success", "data": {"ok": True}}
 NOT_FOUND = {
@@ -75,6 +76,7 @@ def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     monkeypatch.setenv("FATE_LINEAGE_FLOW_CONFIG", str(tmp_path / "absent.json"))
     monkeypatch.setenv("FATE_LINEAGE_FLOW_IP", "127.0.0.1")
     monkeypatch.setenv("FATE_LINEAGE_FLOW_PORT", "9380")
+    monkeypatch.delenv(FORMAT_VARIABLE, raising=False)
     monkeypatch.chdir(tmp_path)
     return CliRunner()
 
@@ -331,7 +333,7 @@ def test_command_sends_request(
     assert result.exit_code == 0, result.output
     assert transport.calls == [("POST", path, body)]
     assert transport.addresses == [ServerAddress("127.0.0.1", 9380)]
-    assert result.output.startswith('{\n    "retcode": 0,')
+    assert result.output == json.dumps(SUCCESS, indent=4, ensure_ascii=False) + "\n"
 
 
 @pytest.mark.parametrize(
