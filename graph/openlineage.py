@@ -68,24 +68,20 @@ class OpenLineageRepository:
         ]
 
         def work(tx: Statements) -> None:
-            node_facets: list[Row] = []
-            edge_facets: list[Row] = []
-            for statement, rows in (
-                ("merge_openlineage_tables", tables),
-                ("merge_openlineage_jobs", jobs),
-                ("merge_openlineage_runs", runs),
-            ):
-                node_facets += _facets_by_id(tx, statement, rows)
+            node_facets = [
+                *_merge_returning_facets("merge_openlineage_tables", tables, tx),
+                *_merge_returning_facets("merge_openlineage_jobs", jobs, tx),
+                *_merge_returning_facets("merge_openlineage_runs", runs, tx),
+            ]
             tx.run("merge_openlineage_parents", rows=parents)
-            for statement, rows in (
-                ("merge_openlineage_inputs", reads),
-                ("merge_openlineage_outputs", writes),
-            ):
-                edge_facets += _facets_by_id(tx, statement, rows)
+            edge_facets = [
+                *_merge_returning_facets("merge_openlineage_inputs", reads, tx),
+                *_merge_returning_facets("merge_openlineage_outputs", writes, tx),
+            ]
             tx.run("merge_openlineage_derived", rows=derived)
             tx.run("merge_openlineage_columns", rows=columns)
-            edge_facets += _facets_by_id(
-                tx, "merge_openlineage_column_edges", column_edges
+            edge_facets += _merge_returning_facets(
+                "merge_openlineage_column_edges", column_edges, tx
             )
             if node_facets:
                 tx.run("set_openlineage_node_facets", rows=node_facets)
@@ -95,7 +91,9 @@ class OpenLineageRepository:
         self.graph.transaction(work)
 
 
-def _facets_by_id(tx: Statements, statement: str, rows: list[Row]) -> list[Row]:
+def _merge_returning_facets(
+    statement: str, rows: list[Row], tx: Statements
+) -> list[Row]:
     """Run a merge and return, for rows with facets, the facets by element id."""
     if not rows:
         return []

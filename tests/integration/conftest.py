@@ -84,10 +84,16 @@ class TrackingScope:
 def scope(graph: Neo4jGraph) -> Iterator[TrackingScope]:
     tracking = TrackingScope(uuid.uuid4().hex[:12])
     yield tracking
+    delete_scope(graph, tracking)
+
+
+def delete_scope(graph: Neo4jGraph, tracking: TrackingScope) -> None:
+    """Delete every table, column, job and task named within ``tracking``."""
     job_prefixes = [tracking.job_prefix, *tracking.extra_job_ids]
     graph.driver.execute_query(
         "MATCH (node) "
-        "WHERE (node:Table AND (node.namespace STARTS WITH $namespace "
+        "WHERE ((node:Table OR node:Column) "
+        "  AND (node.namespace STARTS WITH $namespace "
         "  OR any(prefix IN $jobs WHERE node.namespace STARTS WITH "
         "    'output_data_' + prefix))) "
         "  OR ((node:Job OR node:Task) AND any(prefix IN $jobs "
