@@ -8,8 +8,9 @@ from flask import current_app, request
 from flask_restx import Namespace, Resource, fields
 
 from fate_lineage.api.envelope import Response, envelope, success
+from fate_lineage.api.metrics import count_ingest
 from fate_lineage.api.schemas import parse_json
-from fate_lineage.errors import RetCode
+from fate_lineage.errors import InvalidInput, LineageError, RetCode
 
 ns = Namespace(
     "openlineage",
@@ -51,7 +52,14 @@ class Lineage(Resource):
         Sending an event again, or events out of order, gives the same graph.
         """
         event = parse_json(request.get_data(cache=True))
-        return success(_ingest().ingest(event))
+        try:
+            summary = _ingest().ingest(event)
+        except LineageError as exc:
+            outcome = "rejected" if isinstance(exc, InvalidInput) else "failed"
+            count_ingest(_event_type(event), outcome)
+            raise
+        count_ingest(_event_type(event), "recorded")
+        return success(summary)
 
 
 @ns.route("/batch")
@@ -65,7 +73,17 @@ class LineageBatch(Resource):
         some were. At most 1000 events per batch.
         """
         events = parse_json(request.get_data(cache=True))
-        result = _ingest().ingest_batch(events).as_dict()
+        try:
+            result = _ingest().ingest_batch(events).as_dict()
+        except LineageError as exc:
+            if not isinstance(exc, InvalidInput) and isinstance(events, list):
+                for event in events:
+                    count_ingest(_event_type(event), "failed")
+            raise
+        rejected = {failure["index"] for failure in result["failures"]}
+        for index, event in enumerate(events):
+            outcome = "rejected" if index in rejected else "recorded"
+            count_ingest(_event_type(event), outcome)
         if not result["failed"]:
             return success(result)
         retmsg = (
@@ -74,3 +92,10 @@ class LineageBatch(Resource):
         )
         status = 400 if result["succeeded"] == 0 else 200
         return envelope(RetCode.ARGUMENT_ERROR, retmsg, result), status
+
+
+def _event_type(event: Any) -> str | None:
+    """Return the eventType to count an event under, None when it has none."""
+    if isinstance(event, dict) and isinstance(event.get("eventType"), str):
+        return str(event["eventType"])
+    return None

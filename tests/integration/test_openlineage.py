@@ -530,3 +530,27 @@ def test_openlineage_python_client_feeds_the_service(
         }
     ]
     assert jobs["data"]["job"] == [f"{scope.job_prefix}_etl/daily_scores"]
+
+
+def _ingest_count(client: FlaskClient, event_type: str, outcome: str) -> float:
+    text = client.get("/metrics").get_data(as_text=True)
+    sample = (
+        "fate_lineage_openlineage_events_total"
+        f'{{event_type="{event_type}",outcome="{outcome}"}} '
+    )
+    lines = [line for line in text.splitlines() if line.startswith(sample)]
+    return float(lines[0].split()[-1]) if lines else 0.0
+
+
+def test_ingest_counts_reach_the_metrics(
+    client: FlaskClient, scope: TrackingScope
+) -> None:
+    good = localize(SIMPLE, scope)
+    recorded = _ingest_count(client, "COMPLETE", "recorded")
+    rejected = _ingest_count(client, "COMPLETE", "rejected")
+
+    post(client, "/api/v1/lineage", good)
+    post(client, "/api/v1/lineage/batch", [good, _without(good, "job", "name")])
+
+    assert _ingest_count(client, "COMPLETE", "recorded") == recorded + 2
+    assert _ingest_count(client, "COMPLETE", "rejected") == rejected + 1
