@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 REQUEST_ID_HEADER = "X-Request-Id"
 MAX_REQUEST_ID_LENGTH = 128
 _VALID_REQUEST_ID = re.compile(rf"[A-Za-z0-9._:-]{{1,{MAX_REQUEST_ID_LENGTH}}}")
-# Shown in text lines written outside any request; JSON lines have null.
+# Text lines written outside a request show this, and JSON lines show null.
 NO_REQUEST_ID = "-"
 
 # gunicorn's default access line with the response's request id appended.
@@ -132,8 +132,8 @@ class ServiceLogger(GunicornLogger):
         super().setup(cfg)
         request_ids = RequestIdFilter()
         for logger in (self.error_log, self.access_log):
-            # Only gunicorn's own handlers: those of a --log-config file keep
-            # the layout that file gives them.
+            # Handlers from a --log-config file keep the layout that file
+            # gives them, so only gunicorn's own handlers change.
             for handler in logger.handlers:
                 if not getattr(handler, "_gunicorn", False):
                     continue
@@ -173,8 +173,8 @@ LOGGER_CLASSES: dict[str, type[ServiceLogger]] = {
 
 
 def _header_value(headers: list[tuple[str, str]], name: str) -> str | None:
-    wanted = name.lower()
+    lowered = name.lower()
     for key, value in headers:
-        if key.lower() == wanted:
+        if key.lower() == lowered:
             return value
     return None

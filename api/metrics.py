@@ -46,29 +46,29 @@ MULTIPROCESS = METRICS_DIR_VARIABLE in os.environ
 disable_created_metrics()  # type: ignore[no-untyped-call]
 
 # Metrics of this process, scraped when there is no multiprocess folder.
-_REGISTRY = CollectorRegistry()
+PROCESS_REGISTRY = CollectorRegistry()
 
-# Seconds; the last bound is gunicorn's worker timeout in gunicorn_conf.
+# Bucket bounds in seconds. The last is gunicorn's worker timeout in gunicorn_conf.
 DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 
 HTTP_REQUESTS = Counter(
     "fate_lineage_http_requests",
     "HTTP requests handled, by route template, method and status code.",
     ("endpoint", "method", "status"),
-    registry=_REGISTRY,
+    registry=PROCESS_REGISTRY,
 )
 HTTP_DURATION = Histogram(
     "fate_lineage_http_request_duration_seconds",
     "Seconds from the start of a request's handling to its response.",
     ("endpoint", "method"),
     buckets=DURATION_BUCKETS,
-    registry=_REGISTRY,
+    registry=PROCESS_REGISTRY,
 )
 OPENLINEAGE_EVENTS = Counter(
     "fate_lineage_openlineage_events",
     "OpenLineage events received, by eventType and outcome.",
     ("event_type", "outcome"),
-    registry=_REGISTRY,
+    registry=PROCESS_REGISTRY,
 )
 
 # Label values for requests that matched no route, and for other methods, so
@@ -78,12 +78,12 @@ OTHER_METHOD = "other"
 METHODS = frozenset(("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"))
 
 # eventType values of the OpenLineage spec's RunEvent. JobEvent and
-# DatasetEvent have none and count as "none"; other values as "unknown".
+# DatasetEvent have none and count as "none". Other values count as "unknown".
 EVENT_TYPES = ("START", "RUNNING", "COMPLETE", "ABORT", "FAIL", "OTHER")
 NO_EVENT_TYPE = "none"
 UNKNOWN_EVENT_TYPE = "unknown"
-# recorded: written to the graph; rejected: invalid, not written; failed: a
-# backend error kept it from being written.
+# An event is recorded when written to the graph, rejected when invalid, and
+# failed when a backend error kept it from being written.
 OUTCOMES = ("recorded", "rejected", "failed")
 
 
@@ -95,14 +95,14 @@ def count_ingest(event_type: str | None, outcome: str, count: int = 1) -> None:
     """
     if outcome not in OUTCOMES:
         raise ValueError(
-            f"invalid OpenLineage ingest outcome {outcome!r}; "
-            f"use one of {', '.join(OUTCOMES)}"
+            f"invalid OpenLineage ingest outcome {outcome!r}. "
+            f"Use one of {', '.join(OUTCOMES)}."
         )
     OPENLINEAGE_EVENTS.labels(event_type_label(event_type), outcome).inc(count)
 
 
 def event_type_label(event_type: str | None) -> str:
-    """Return the label value for an eventType; never more than eight values."""
+    """Return the label value for an eventType, one of eight values."""
     if event_type is None or event_type == "":
         return NO_EVENT_TYPE
     if event_type in EVENT_TYPES:
@@ -130,13 +130,13 @@ def serve_metrics() -> Response:
     if MULTIPROCESS:
         MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
     else:
-        registry.register(_REGISTRY)
+        registry.register(PROCESS_REGISTRY)
     registry.register(EngineCollector(current_app.extensions["fate_lineage"].resources))
     return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
 
 
 def forget_worker(pid: int) -> None:
-    """Drop a dead worker's live gauges; its counters stay in the sums."""
+    """Drop a dead worker's live gauges. Its counters stay in the sums."""
     if MULTIPROCESS:
         mark_process_dead(pid)  # type: ignore[no-untyped-call]
 
@@ -160,7 +160,7 @@ class EngineCollector:
     """Gauges of each engine's cores and memory, read from Redis per scrape.
 
     A failed read leaves out the engine gauges and sets
-    ``fate_lineage_engine_read_success`` to 0, so /metrics still answers.
+    ``fate_lineage_engine_read_success`` to 0, so /metrics still returns 200.
     """
 
     def __init__(self, accounting: ResourceAccounting) -> None:

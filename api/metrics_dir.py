@@ -24,7 +24,7 @@ _own: set[str] = set()
 def choose_metrics_dir() -> str:
     """Return PROMETHEUS_MULTIPROC_DIR, else a new path in the temp folder.
 
-    Nothing is created here; prepare_metrics_dir does that.
+    Nothing is created here, because prepare_metrics_dir does that.
     """
     configured = os.environ.get(METRICS_DIR_VARIABLE)
     if configured:
@@ -53,7 +53,7 @@ def prepare_metrics_dir(path: str) -> None:
 
 
 def remove_metrics_dir(path: str) -> None:
-    """Delete the folder if choose_metrics_dir named it; keep a configured one."""
+    """Delete the folder if choose_metrics_dir named it, but keep a configured one."""
     # NOTE: a gunicorn binary upgrade (USR2) passes the variable to the new
     # master, which then treats the folder as configured, and the old master
     # still deletes it when it exits.

@@ -250,8 +250,8 @@ class _LoggingSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    # text: gunicorn's line layout with the request id added; json: one JSON
-    # object per line.
+    # text is gunicorn's line layout with the request id added, and json is
+    # one JSON object per line.
     format = fields.String(load_default="text", validate=validate.OneOf(LOG_FORMATS))
 
 
