@@ -48,7 +48,7 @@ class Lineage(Resource):
         """Record one OpenLineage event.
 
         A run's datasets become tables with the edges FATE tasks make, so
-        tracking-source, tracking-job and the lineage query answer for them.
+        tracking-source, tracking-job and the lineage query work on them.
         Sending an event again, or events out of order, gives the same graph.
         """
         event = parse_json(request.get_data(cache=True))

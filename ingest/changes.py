@@ -1,4 +1,4 @@
-"""What a set of OpenLineage events changes in the graph, merged per key.
+"""Graph changes made by OpenLineage events, merged per key.
 
 Every value here merges the way the Cypher statements merge it into stored
 nodes: the earliest event time, the latest event time, the status with the
@@ -143,8 +143,10 @@ def merge_facets(into: Facets, other: Facets) -> None:
 
 
 def _earliest(a: int | None, b: int | None) -> int | None:
-    return b if a is None else a if b is None else min(a, b)
+    known = [value for value in (a, b) if value is not None]
+    return min(known, default=None)
 
 
 def _latest(a: int | None, b: int | None) -> int | None:
-    return b if a is None else a if b is None else max(a, b)
+    known = [value for value in (a, b) if value is not None]
+    return max(known, default=None)

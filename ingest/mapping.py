@@ -75,11 +75,11 @@ def parse_event_time(text: str) -> int:
 
 def map_event(event: dict[str, Any], kind: str) -> Changes:
     """Return the changes one event makes; ``kind`` comes from validation."""
-    time_us = parse_event_time(event["eventTime"])
-    mapper = _EventMapper(time_us)
+    mapper = _EventMapper(parse_event_time(event["eventTime"]))
     if kind == DATASET_EVENT:
         mapper.dataset(event["dataset"])
         return mapper.changes
+
     job = event["job"]
     if kind == JOB_EVENT:
         run_id, event_type = JOB_DEFINITION_RUN, "OTHER"
@@ -88,6 +88,7 @@ def map_event(event: dict[str, Any], kind: str) -> Changes:
         run_id = event["run"]["runId"]
         event_type = event.get("eventType", "OTHER")
         run_facets = event["run"].get("facets", {})
+
     run = mapper.run(job, run_id, event_type, run_facets)
     parent = run_facets.get("parent")
     if parent is not None:
@@ -97,6 +98,7 @@ def map_event(event: dict[str, Any], kind: str) -> Changes:
     for dataset in event.get("outputs", []):
         mapper.write(run, dataset)
     mapper.derive(run)
+
     edges = mapper.changes.edge_count()
     if edges > MAX_EDGES_PER_EVENT:
         raise InvalidInput(
@@ -203,11 +205,11 @@ class _EventMapper:
                 )
                 input_column: ColumnKey = (*source_table, source["field"])
                 self._column(input_column)
-                how = Versioned(
+                transformations = Versioned(
                     self.time_us, _canonical(source.get("transformations", []))
                 )
                 self.changes.column_edges[(run, output, input_column)] = Edge(
-                    self.ms, {"transformations": how}
+                    self.ms, {"transformations": transformations}
                 )
 
     def _column(self, column: ColumnKey) -> None:

@@ -16,8 +16,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# A batch larger than this is refused whole; the 8 MiB body limit holds
-# about this many typical events.
+# A batch with more events is rejected whole, which bounds the memory and
+# the time one request takes.
 MAX_BATCH_EVENTS = 1000
 
 

@@ -1,9 +1,9 @@
 """Check OpenLineage events against the shapes in ``openlineage_events.json``.
 
-The schema follows OpenLineage 2-0-x. Formats such as ``uuid`` and
-``date-time`` are annotations there, as JSON Schema 2020-12 treats them, so a
-run id like ``run_id`` passes; the event time is parsed later, where a bad
-one is reported with its value.
+The schema follows OpenLineage 2-0-x. JSON Schema 2020-12 treats formats such
+as ``uuid`` and ``date-time`` as annotations, so a run id like ``run_id``
+passes. The event time is parsed later, and a bad one is reported there with
+its value.
 """
 
 from __future__ import annotations
