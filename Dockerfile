@@ -31,9 +31,9 @@ WORKDIR /home/lineage
 ENV FATE_LINEAGE__FATEFLOW__HOST=0.0.0.0
 EXPOSE 9380
 
-# Logs go to stdout and stderr for `docker logs`. The worker heartbeat file
-# lives in /dev/shm, a tmpfs, because container overlay file systems can
-# block the heartbeat writes that gunicorn makes under /tmp.
+# Logs go to stdout and stderr for `docker logs`. gunicorn's heartbeat calls
+# os.fchmod on a file, which gunicorn's documentation says may block a worker
+# on a disk-backed file system, so the file goes to /dev/shm, a tmpfs.
 CMD ["gunicorn", "--config", "python:fate_lineage.api.gunicorn_conf", \
      "--access-logfile", "-", "--worker-tmp-dir", "/dev/shm", \
      "fate_lineage.api.app:create_app()"]
