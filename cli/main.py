@@ -20,6 +20,7 @@ from fate_lineage.cli.config import (
 from fate_lineage.cli.data import data
 from fate_lineage.cli.dependency import dependency
 from fate_lineage.cli.job import job
+from fate_lineage.cli.openlineage import openlineage
 from fate_lineage.cli.output import format_option, group_format_option
 from fate_lineage.cli.resource import resource
 from fate_lineage.cli.table import table
@@ -103,6 +104,7 @@ flow.add_command(completion)
 flow.add_command(data)
 flow.add_command(dependency)
 flow.add_command(job)
+flow.add_command(openlineage)
 flow.add_command(resource)
 flow.add_command(table)
 flow.add_command(tracking)

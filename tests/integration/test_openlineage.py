@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import requests
 
-from tests.integration.conftest import TrackingScope, delete_scope
+from tests.integration.conftest import TrackingScope, delete_scope, run_flow
 
 if TYPE_CHECKING:
     from flask.testing import FlaskClient
@@ -554,3 +554,25 @@ def test_ingest_counts_reach_the_metrics(
 
     assert _ingest_count(client, "COMPLETE", "recorded") == recorded + 2
     assert _ingest_count(client, "COMPLETE", "rejected") == rejected + 1
+
+
+def test_flow_sends_json_lines_and_reports_failures(
+    settings: Settings,
+    flow_env: dict[str, str],
+    scope: TrackingScope,
+    tmp_path: Path,
+) -> None:
+    flow_env["FATE_LINEAGE_FLOW_IP"] = settings.service.host
+    flow_env["FATE_LINEAGE_FLOW_PORT"] = str(settings.service.http_port)
+    events = [localize(event, scope) for event in fixture_events("airflow")[:3]]
+    events.insert(1, _with(events[0], "soon", "eventTime"))
+    lines = tmp_path / "events.jsonl"
+    lines.write_text("\n".join(json.dumps(event) for event in events) + "\n")
+
+    code, reply = run_flow(flow_env, "openlineage", "send", "-f", str(lines))
+
+    assert code == 1
+    assert reply["data"]["received"] == 4
+    assert reply["data"]["succeeded"] == 3
+    assert [failure["index"] for failure in reply["data"]["failures"]] == [1]
+    assert "eventTime 'soon'" in reply["data"]["failures"][0]["retmsg"]
