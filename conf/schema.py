@@ -144,6 +144,10 @@ class _Neo4jSchema(Schema):
     )
     database = _text(load_default="neo4j")
     connection_timeout = _seconds(3.0)
+    # 0 turns the driver's retries off.
+    max_transaction_retry_time = fields.Float(
+        load_default=3.0, validate=validate.Range(min=0, max=300)
+    )
 
 
 class _RedisSchema(Schema):

@@ -48,6 +48,7 @@ class Neo4jSettings:
     password: str
     database: str
     connection_timeout: float  # seconds
+    max_transaction_retry_time: float  # seconds
 
 
 @dataclass(frozen=True)

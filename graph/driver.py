@@ -57,9 +57,10 @@ class Neo4jGraph:
                 auth=(settings.user, settings.password),
                 connection_timeout=settings.connection_timeout,
                 connection_acquisition_timeout=settings.connection_timeout,
-                # Bound the driver's own retries of transient failures so that
-                # a request during an outage fails within a few seconds.
-                max_transaction_retry_time=settings.connection_timeout,
+                # The driver retries a transaction that failed with a retryable
+                # error for at most this long, so a request during an outage
+                # gets 503 after about that time instead of waiting for Neo4j.
+                max_transaction_retry_time=settings.max_transaction_retry_time,
                 # Planner hints such as "label does not exist yet" are normal on
                 # an empty graph and would fill the service log.
                 notifications_min_severity="OFF",
