@@ -68,45 +68,54 @@ class OpenLineageRepository:
         ]
 
         def work(tx: Statements) -> None:
+            rows = _RowStatements(tx)
             node_facets = [
-                *_merge_returning_facets("merge_openlineage_tables", tables, tx),
-                *_merge_returning_facets("merge_openlineage_jobs", jobs, tx),
-                *_merge_returning_facets("merge_openlineage_runs", runs, tx),
+                *rows.merge("merge_openlineage_tables", tables),
+                *rows.merge("merge_openlineage_jobs", jobs),
+                *rows.merge("merge_openlineage_runs", runs),
             ]
-            tx.run("merge_openlineage_parents", rows=parents)
+            rows.run("merge_openlineage_parents", parents)
             edge_facets = [
-                *_merge_returning_facets("merge_openlineage_inputs", reads, tx),
-                *_merge_returning_facets("merge_openlineage_outputs", writes, tx),
+                *rows.merge("merge_openlineage_inputs", reads),
+                *rows.merge("merge_openlineage_outputs", writes),
             ]
-            tx.run("merge_openlineage_derived", rows=derived)
-            tx.run("merge_openlineage_columns", rows=columns)
-            edge_facets += _merge_returning_facets(
-                "merge_openlineage_column_edges", column_edges, tx
-            )
-            if node_facets:
-                tx.run("set_openlineage_node_facets", rows=node_facets)
-            if edge_facets:
-                tx.run("set_openlineage_edge_facets", rows=edge_facets)
+            rows.run("merge_openlineage_derived", derived)
+            rows.run("merge_openlineage_columns", columns)
+            edge_facets += rows.merge("merge_openlineage_column_edges", column_edges)
+            rows.run("set_openlineage_node_facets", node_facets)
+            rows.run("set_openlineage_edge_facets", edge_facets)
 
         self.graph.transaction(work)
 
 
-def _merge_returning_facets(
-    statement: str, rows: list[Row], tx: Statements
-) -> list[Row]:
-    """Run a merge and return, for rows with facets, the facets by element id."""
-    if not rows:
-        return []
-    keys = [
-        {**{k: v for k, v in row.items() if k != "facets"}, "index": index}
-        for index, row in enumerate(rows)
-    ]
-    records = tx.run(statement, rows=keys)
-    return [
-        {"id": record["id"], "facets": rows[record["index"]]["facets"]}
-        for record in records
-        if rows[record["index"]]["facets"]
-    ]
+class _RowStatements:
+    """Run statements that take a list of ``$rows``, skipping empty lists."""
+
+    def __init__(self, tx: Statements) -> None:
+        self._tx = tx
+
+    def run(self, statement: str, rows: list[Row]) -> None:
+        if rows:
+            self._tx.run(statement, rows=rows)
+
+    def merge(self, statement: str, rows: list[Row]) -> list[Row]:
+        """Run a merge statement; return the facets of each merged node or edge.
+
+        The statement returns each row's index and element id, so facets are
+        set by id afterwards and are not sent twice.
+        """
+        if not rows:
+            return []
+        sent = [
+            {**{k: v for k, v in row.items() if k != "facets"}, "index": index}
+            for index, row in enumerate(rows)
+        ]
+        records = self._tx.run(statement, rows=sent)
+        return [
+            {"id": record["id"], "facets": rows[record["index"]]["facets"]}
+            for record in records
+            if rows[record["index"]]["facets"]
+        ]
 
 
 def _node_row(node: Node, **key: Any) -> Row:

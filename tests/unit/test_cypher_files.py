@@ -11,7 +11,7 @@ import fate_lineage
 from fate_lineage import cypher
 
 # Calls whose first argument is a statement name.
-LOADING_CALLS = {"load", "read", "write", "run", "_hops", "_merge_returning_facets"}
+LOADING_CALLS = {"load", "read", "write", "run", "merge", "_hops"}
 
 
 def source_files() -> list[Path]:
