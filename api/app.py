@@ -23,6 +23,7 @@ from fate_lineage.api import (
 from fate_lineage.api.errors import register_error_handlers
 from fate_lineage.api.logs import install_request_ids
 from fate_lineage.api.metrics import install_metrics
+from fate_lineage.api.models import document_responses
 from fate_lineage.conf import Settings, load_settings
 from fate_lineage.conf.settings import redact_url
 from fate_lineage.distribution.service import DependencyService
@@ -104,6 +105,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     api.add_namespace(dependency.ns, path="/v1/dependency")
     # The OpenLineage HTTP transport posts to /api/v1/lineage by default.
     api.add_namespace(openlineage.ns, path="/api/v1/lineage")
+    document_responses(api)
     register_error_handlers(app, api)
     # Operator hooks: X-Request-Id on every request and GET /metrics.
     install_request_ids(app)

@@ -27,7 +27,7 @@ ns = Namespace("dependency", description="Code and environment archives for Spar
 NDJSON = "application/x-ndjson"
 
 
-class UploadSchema(StrictSchema):
+class DependencyUploadSchema(StrictSchema):
     type = fields.String(
         load_default="all", validate=validate.OneOf(("code", "env", "all"))
     )
@@ -40,7 +40,7 @@ def _service() -> DependencyService:
 
 @ns.route("/upload")
 class Upload(Resource):
-    @ns.expect(body_model(ns, UploadSchema))
+    @ns.expect(body_model(ns, DependencyUploadSchema))
     def post(self) -> Response | FlaskResponse:
         """Pack the code and/or environment and store each new version once.
 
@@ -48,7 +48,7 @@ class Upload(Resource):
         per percent of progress, ``{"progress": {"type", "done", "total"}}``,
         and ends with the envelope line.
         """
-        body = load_body(UploadSchema())
+        body = load_body(DependencyUploadSchema())
         kinds = KINDS if body["type"] == "all" else (body["type"],)
         if request.accept_mimetypes.best == NDJSON:
             return FlaskResponse(_stream(_service(), kinds), mimetype=NDJSON)

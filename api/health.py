@@ -6,24 +6,16 @@ import logging
 from typing import Any
 
 from flask import current_app
-from flask_restx import Namespace, Resource, fields
+from flask_restx import Namespace, Resource
 
 from fate_lineage.api.envelope import Response, envelope, success
+from fate_lineage.api.models import envelope_model
 from fate_lineage.errors import RetCode
 from fate_lineage.readiness import check_backends
 
 log = logging.getLogger(__name__)
 
 ns = Namespace("health", description="Liveness and readiness probes")
-
-envelope_model = ns.model(
-    "Envelope",
-    {
-        "retcode": fields.Integer(description="0 on success, else FATE's retcode"),
-        "retmsg": fields.String(description="What happened, and what to do next"),
-        "data": fields.Raw(description="The result; null on most errors"),
-    },
-)
 
 
 @ns.route("healthz")

@@ -44,9 +44,10 @@ def _count(**kwargs: Any) -> fields.Integer:
 
 
 def _job_id(**kwargs: Any) -> fields.String:
+    # Regexp only anchors at the start, so \Z makes the whole id match.
     return fields.String(
         validate=validate.Regexp(
-            JOB_ID_PATTERN, error=f"Invalid job id. {JOB_ID_RULE}"
+            JOB_ID_PATTERN.pattern + r"\Z", error=f"Invalid job id. {JOB_ID_RULE}"
         ),
         **kwargs,
     )
