@@ -140,6 +140,14 @@ def flow_env(tmp_path: Path) -> dict[str, str]:
     return environ
 
 
+@pytest.fixture
+def service_flow_env(settings: Settings, flow_env: dict[str, str]) -> dict[str, str]:
+    """Return a flow environment pointed at the stack's API."""
+    flow_env["FATE_LINEAGE_FLOW_IP"] = settings.service.host
+    flow_env["FATE_LINEAGE_FLOW_PORT"] = str(settings.service.http_port)
+    return flow_env
+
+
 def run_flow(environ: dict[str, str], *args: str) -> tuple[int, dict[str, Any]]:
     done = subprocess.run(
         [FLOW, *args], capture_output=True, text=True, env=environ, timeout=60

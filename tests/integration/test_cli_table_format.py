@@ -46,30 +46,29 @@ def upload_conf(path: Path, namespace: str) -> Path:
 
 
 def test_tracking_source_as_table(
-    settings: Settings,
-    flow_env: dict[str, str],
+    service_flow_env: dict[str, str],
     scope: TrackingScope,
     tmp_path: Path,
 ) -> None:
-    flow_env["FATE_LINEAGE_FLOW_IP"] = settings.service.host
-    flow_env["FATE_LINEAGE_FLOW_PORT"] = str(settings.service.http_port)
     ns = scope.namespace
     uploads = upload_conf(tmp_path / "up.json", ns)
     job_conf = scoped_copy(LR / "hetero_lr_normal_conf.json", tmp_path / "c.json", ns)
     dsl = LR / "hetero_lr_normal_dsl.json"
 
-    flow_ok(flow_env, "data", "upload", "-c", str(uploads))
-    submitted = flow_ok(flow_env, "job", "submit", "-d", str(dsl), "-c", str(job_conf))
+    flow_ok(service_flow_env, "data", "upload", "-c", str(uploads))
+    submitted = flow_ok(
+        service_flow_env, "job", "submit", "-d", str(dsl), "-c", str(job_conf)
+    )
     job_id = submitted["job_id"]
     scope.extra_job_ids.append(job_id)
-    flow_ok(flow_env, "job", "simulate", "-j", job_id)
+    flow_ok(service_flow_env, "job", "simulate", "-j", job_id)
     task = ["-j", job_id, "-r", "guest", "-p", "9999", "-cpn", "hetero_lr_0"]
-    [output] = flow_ok(flow_env, "tracking", "output-data-table", *task)
+    [output] = flow_ok(service_flow_env, "tracking", "output-data-table", *task)
     query = ["table", "tracking-source", "-t", output["table_name"]]
     query += ["-n", output["table_namespace"]]
 
-    code, reply = run_flow(flow_env, *query)
-    table = flow_table(flow_env, *query)
+    code, reply = run_flow(service_flow_env, *query)
+    table = flow_table(service_flow_env, *query)
     lines = table.stdout.splitlines()
     parent = f"output_data_{job_id}_intersection_0_0"
 

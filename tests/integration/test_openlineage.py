@@ -557,19 +557,16 @@ def test_ingest_counts_reach_the_metrics(
 
 
 def test_flow_sends_json_lines_and_reports_failures(
-    settings: Settings,
-    flow_env: dict[str, str],
+    service_flow_env: dict[str, str],
     scope: TrackingScope,
     tmp_path: Path,
 ) -> None:
-    flow_env["FATE_LINEAGE_FLOW_IP"] = settings.service.host
-    flow_env["FATE_LINEAGE_FLOW_PORT"] = str(settings.service.http_port)
     events = [localize(event, scope) for event in fixture_events("airflow")[:3]]
     events.insert(1, _with(events[0], "soon", "eventTime"))
     lines = tmp_path / "events.jsonl"
     lines.write_text("\n".join(json.dumps(event) for event in events) + "\n")
 
-    code, reply = run_flow(flow_env, "openlineage", "send", "-f", str(lines))
+    code, reply = run_flow(service_flow_env, "openlineage", "send", "-f", str(lines))
 
     assert code == 1
     assert reply["data"]["received"] == 4
