@@ -15,6 +15,7 @@ from fate_lineage.api import (
     dependency,
     health,
     jobs,
+    noop,
     openlineage,
     resource,
     tables,
@@ -110,6 +111,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     # Operator hooks: X-Request-Id on every request and GET /metrics.
     install_request_ids(app)
     install_metrics(app)
+    app.register_blueprint(noop.blueprint)
 
     backends = connect_backends(settings)
     app.extensions["fate_lineage"] = backends
