@@ -21,6 +21,7 @@ from fate_lineage.api import (
     tables,
     tracking,
 )
+from fate_lineage.api.auth import install_authentication
 from fate_lineage.api.errors import register_error_handlers
 from fate_lineage.api.logs import install_request_ids
 from fate_lineage.api.metrics import install_metrics
@@ -116,6 +117,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     backends = connect_backends(settings)
     app.extensions["fate_lineage"] = backends
     app.extensions["fate_lineage.api"] = api
+    # Signed requests; after request ids and metrics, so that a 401 has both.
+    install_authentication(app)
     atexit.register(backends.graph.close)
     log.info(
         "app created from %s: neo4j %s, redis %s",

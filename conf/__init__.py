@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from fate_lineage.conf.schema import ENGINE_SECTIONS
 from fate_lineage.conf.settings import (
+    ApiClient,
+    AuthenticationSettings,
     DependencySettings,
     EngineNodes,
     JobDefaults,
@@ -18,6 +20,8 @@ from fate_lineage.conf.settings import (
 
 __all__ = [
     "ENGINE_SECTIONS",
+    "ApiClient",
+    "AuthenticationSettings",
     "DependencySettings",
     "EngineNodes",
     "JobDefaults",

@@ -7,6 +7,7 @@ unknown keys, which catches typos.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 from urllib.parse import urlsplit
@@ -114,12 +115,31 @@ def _engine_section(group: str) -> fields.Nested:
     return fields.Nested(section(unknown=EXCLUDE), required=True)
 
 
+# Visible ASCII only, since the app key travels in an HTTP header.
+_APP_KEY = validate.Regexp(
+    r"^[\x21-\x7e]{1,128}$", error="must be 1 to 128 visible ASCII characters"
+)
+_PARTY_ID = validate.Regexp(r"^[0-9]{1,32}$", error="must be a decimal party id")
+
+
+def _unique(values: list[str]) -> None:
+    if len(set(values)) != len(values):
+        raise ValidationError("lists a value more than once")
+
+
 class _ServiceSchema(Schema):
     class Meta:
         unknown = EXCLUDE  # FATE Flow's grpc_port, proxy and others.
 
     host = _text(required=True)
     http_port = _port()
+    # FATE Flow's single key pair; a FATE file leaves both empty (null).
+    http_app_key = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=lambda key: key == "" or _APP_KEY(key),
+    )
+    http_secret_key = fields.String(load_default=None, allow_none=True)
 
 
 class _DefaultEnginesSchema(Schema):
@@ -247,6 +267,52 @@ class _DependencySchema(Schema):
     )
 
 
+class _ClientSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    app_key = fields.String(required=True, validate=_APP_KEY)
+    secret_key = _text(required=True)
+    read_only = fields.Boolean(load_default=False)
+    party_ids = fields.List(
+        fields.String(validate=_PARTY_ID), load_default=list, validate=_unique
+    )
+    table_namespaces = fields.List(
+        fields.String(validate=validate.Length(min=1)), load_default=list
+    )
+
+
+class ClientList(fields.List[dict[str, Any]]):
+    """API clients as a YAML list, or as one JSON array in a string.
+
+    The string form lets FATE_LINEAGE__AUTHENTICATION__CLIENTS set the list.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(fields.Nested(_ClientSchema), **kwargs)
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                value = json.loads(value) if value.strip() else []
+            except ValueError as exc:
+                raise ValidationError(
+                    "must be a list, or a JSON array when set by a variable"
+                ) from exc
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class _AuthenticationSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    # FATE Flow 1.7 accepts a TIMESTAMP up to 60 s from its own clock.
+    timestamp_window_seconds = fields.Float(
+        load_default=60.0, validate=validate.Range(min=1, max=3600)
+    )
+    clients = ClientList(load_default=list)
+
+
 LOG_FORMATS = ("text", "json")
 
 
@@ -287,6 +353,31 @@ class SettingsSchema(Schema):
     logging = fields.Nested(
         _LoggingSchema, load_default=lambda: _LoggingSchema().load({})
     )
+    authentication = fields.Nested(
+        _AuthenticationSchema,
+        load_default=lambda: _AuthenticationSchema().load({}),
+    )
+
+    @validates_schema
+    def _check_keys(self, data: dict[str, Any], **_: Any) -> None:
+        service = data.get("fateflow") or {}
+        app_key = service.get("http_app_key")
+        if bool(app_key) != bool(service.get("http_secret_key")):
+            raise ValidationError(
+                "set both fateflow.http_app_key and fateflow.http_secret_key, "
+                "or neither",
+                field_name="fateflow",
+            )
+        clients = (data.get("authentication") or {}).get("clients", [])
+        app_keys = [client["app_key"] for client in clients]
+        if app_key:
+            app_keys.append(app_key)
+        repeated = sorted({key for key in app_keys if app_keys.count(key) > 1})
+        if repeated:
+            raise ValidationError(
+                f"app key {', '.join(repeated)} is configured more than once",
+                field_name="authentication",
+            )
 
 
 def known_keys(schema: Schema | None = None, prefix: str = "") -> set[str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -119,6 +119,45 @@ class LoggingSettings:
 
 
 @dataclass(frozen=True)
+class ApiClient:
+    """A key that may call the API, and what it may do.
+
+    ``read_only`` limits the key to the query endpoints. ``party_ids``, when
+    not empty, limits it to those parties' jobs, and ``table_namespaces`` to
+    tables whose namespace starts with one of the prefixes (output tables of
+    the parties' jobs are allowed too). docs/security.md lists the rules.
+    """
+
+    app_key: str
+    secret_key: str = field(repr=False)
+    read_only: bool = False
+    party_ids: tuple[str, ...] = ()
+    table_namespaces: tuple[str, ...] = ()
+
+    @property
+    def party_limited(self) -> bool:
+        return bool(self.party_ids)
+
+
+@dataclass(frozen=True)
+class AuthenticationSettings:
+    """Signed requests: accepted clock difference in seconds, and the keys.
+
+    With no client configured, requests need no signature.
+    """
+
+    timestamp_window_seconds: float = 60.0
+    clients: tuple[ApiClient, ...] = ()
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.clients)
+
+    def client(self, app_key: str) -> ApiClient | None:
+        return next((c for c in self.clients if c.app_key == app_key), None)
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the service reads at start; ``source`` is the file's path."""
 
@@ -134,6 +173,7 @@ class Settings:
     resource_manager: ResourceManagerSettings
     dependency: DependencySettings
     logging: LoggingSettings
+    authentication: AuthenticationSettings = AuthenticationSettings()
 
 
 def default_conf_path() -> Path:
@@ -252,13 +292,17 @@ def _describe(messages: Any, raw: dict[str, Any], overrides: Mapping[str, str]) 
     return "; ".join(problems)
 
 
+# Keys whose values never appear in a message; clients hold secret keys.
+_SECRET_KEYS = ("password", "secret_key", "authentication.clients")
+
+
 def _shown(key: str, value: Any, keys: set[str]) -> str:
     """Return the value for an error message, with secrets hidden.
 
     Values of unknown keys are hidden too, since a misspelled key such as
     ``pasword`` may hold a secret.
     """
-    if key not in keys or key.endswith("password"):
+    if key not in keys or key.endswith(_SECRET_KEYS):
         return "a hidden value"
     if isinstance(value, str):
         return repr(redact_url(value))
@@ -309,7 +353,9 @@ def _build(source: str, loaded: dict[str, Any]) -> Settings:
     }
     return Settings(
         source=source,
-        service=ServiceSettings(**loaded["fateflow"]),
+        service=ServiceSettings(
+            host=loaded["fateflow"]["host"], http_port=loaded["fateflow"]["http_port"]
+        ),
         default_computing_engine=loaded["default_engines"]["computing"].upper(),
         engines=engines,
         dependent_distribution=loaded["dependent_distribution"],
@@ -325,4 +371,29 @@ def _build(source: str, loaded: dict[str, Any]) -> Settings:
             }
         ),
         logging=LoggingSettings(**loaded["logging"]),
+        authentication=_authentication(loaded),
+    )
+
+
+def _authentication(loaded: dict[str, Any]) -> AuthenticationSettings:
+    """Return the clients, FATE Flow's single key pair first with full access."""
+    section = loaded["authentication"]
+    clients = [
+        ApiClient(
+            app_key=client["app_key"],
+            secret_key=client["secret_key"],
+            read_only=client["read_only"],
+            party_ids=tuple(client["party_ids"]),
+            table_namespaces=tuple(client["table_namespaces"]),
+        )
+        for client in section["clients"]
+    ]
+    service = loaded["fateflow"]
+    if service.get("http_app_key"):
+        clients.insert(
+            0, ApiClient(service["http_app_key"], service["http_secret_key"])
+        )
+    return AuthenticationSettings(
+        timestamp_window_seconds=section["timestamp_window_seconds"],
+        clients=tuple(clients),
     )

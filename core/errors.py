@@ -21,6 +21,10 @@ class RetCode:
     FEDERATED_ERROR = 104
     CONNECTION_ERROR = 105
     RUNNING = 106
+    # FATE Flow 1.7 has no retcodes for signatures; later FATE Flow releases
+    # added these two, so clients of either can tell the cause.
+    PERMISSION_ERROR = 108
+    AUTHENTICATION_ERROR = 109
     SERVER_ERROR = 500
 
 
@@ -67,6 +71,20 @@ class InsufficientResources(LineageError):
 
     retcode = RetCode.OPERATING_ERROR
     http_status = 409
+
+
+class Unauthenticated(LineageError):
+    """A request is unsigned, wrongly signed, stale, replayed or of an unknown key."""
+
+    retcode = RetCode.AUTHENTICATION_ERROR
+    http_status = 401
+
+
+class Forbidden(LineageError):
+    """A correctly signed request that its key is not allowed to make."""
+
+    retcode = RetCode.PERMISSION_ERROR
+    http_status = 403
 
 
 class BackendUnavailable(LineageError):
