@@ -2,7 +2,10 @@
 
 ``flow init`` writes ``$XDG_CONFIG_HOME/fate-lineage/flow.json`` (by default
 under ``~/.config``); FATE_LINEAGE_FLOW_CONFIG names another file.
-FATE_LINEAGE_FLOW_IP and FATE_LINEAGE_FLOW_PORT override what the file holds.
+FATE_LINEAGE_FLOW_IP and FATE_LINEAGE_FLOW_PORT override what the file holds,
+and FATE_LINEAGE_FLOW_APP_KEY and FATE_LINEAGE_FLOW_SECRET_KEY override the
+key pair that signs requests. The file is written with mode 0600, since it
+may contain a secret key.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import ipaddress
 import json
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
@@ -19,6 +22,8 @@ import click
 CONFIG_FILE_VARIABLE = "FATE_LINEAGE_FLOW_CONFIG"
 IP_VARIABLE = "FATE_LINEAGE_FLOW_IP"
 PORT_VARIABLE = "FATE_LINEAGE_FLOW_PORT"
+APP_KEY_VARIABLE = "FATE_LINEAGE_FLOW_APP_KEY"
+SECRET_KEY_VARIABLE = "FATE_LINEAGE_FLOW_SECRET_KEY"
 
 # Dot-separated labels of letters, digits and hyphens (RFC 1123).
 _HOST_NAME = re.compile(
@@ -27,9 +32,18 @@ _HOST_NAME = re.compile(
 
 
 @dataclass(frozen=True)
+class Credentials:
+    """The key pair that signs every request; the secret is never shown."""
+
+    app_key: str
+    secret_key: str = field(repr=False)
+
+
+@dataclass(frozen=True)
 class ServerAddress:
     ip: str
     port: int
+    credentials: Credentials | None = None
 
     @property
     def base_url(self) -> str:
@@ -46,20 +60,39 @@ def config_path() -> Path:
 
 
 def save_address(address: ServerAddress) -> Path:
-    """Write the address to the user config file and return the file's path."""
+    """Write the address and key pair to the user config file; return its path.
+
+    The file is written to a temporary file of mode 0600 and renamed over the
+    old one, so a secret key is never readable by other users.
+    """
     path = config_path()
+    stored: dict[str, object] = {"ip": address.ip, "port": address.port}
+    if address.credentials is not None:
+        stored["app_key"] = address.credentials.app_key
+        stored["secret_key"] = address.credentials.secret_key
+    text = json.dumps(stored, indent=4) + "\n"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(
-            json.dumps({"ip": address.ip, "port": address.port}, indent=4) + "\n",
-            encoding="utf-8",
-        )
+        _write_private(path, text)
     except OSError as exc:
         raise click.UsageError(
             f"cannot write {path}: {exc.strerror}. Set {CONFIG_FILE_VARIABLE} "
             "to a writable file path."
         ) from exc
     return path
+
+
+def _write_private(path: Path, text: str) -> None:
+    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            file.write(text)
+        os.chmod(partial, 0o600)
+        os.replace(partial, path)
+    except OSError:
+        partial.unlink(missing_ok=True)
+        raise
 
 
 def load_address() -> ServerAddress:
@@ -76,8 +109,40 @@ def load_address() -> ServerAddress:
     ip_source = IP_VARIABLE if os.environ.get(IP_VARIABLE) else str(config_path())
     port_source = PORT_VARIABLE if os.environ.get(PORT_VARIABLE) else str(config_path())
     return ServerAddress(
-        parse_host(ip, source=ip_source), parse_port(port, source=port_source)
+        parse_host(ip, source=ip_source),
+        parse_port(port, source=port_source),
+        _load_credentials(stored),
     )
+
+
+def _load_credentials(stored: dict[str, object]) -> Credentials | None:
+    app_key = os.environ.get(APP_KEY_VARIABLE) or stored.get("app_key")
+    secret_key = os.environ.get(SECRET_KEY_VARIABLE) or stored.get("secret_key")
+    if not app_key and not secret_key:
+        return None
+    if not isinstance(app_key, str) or not isinstance(secret_key, str):
+        raise click.UsageError(
+            "only half of a key pair is configured: run `flow init` with both "
+            f"--app-key and --secret-key, or set both {APP_KEY_VARIABLE} and "
+            f"{SECRET_KEY_VARIABLE}"
+        )
+    return parse_credentials(app_key, secret_key)
+
+
+def parse_credentials(
+    app_key: str | None, secret_key: str | None
+) -> Credentials | None:
+    """Return the key pair, None when both are empty, or raise a UsageError."""
+    if not app_key and not secret_key:
+        return None
+    if not app_key or not secret_key:
+        raise click.UsageError("give both --app-key and --secret-key, or neither")
+    if not re.fullmatch(r"[\x21-\x7e]{1,128}", app_key):
+        raise click.UsageError(
+            f"invalid app key {app_key[:128]!r}: use 1 to 128 visible ASCII "
+            "characters, as the service's settings do"
+        )
+    return Credentials(app_key, secret_key)
 
 
 def parse_host(value: object, source: str) -> str:

@@ -11,6 +11,7 @@ import requests
 from fate_lineage.cli import output
 from fate_lineage.cli.config import ServerAddress, load_address
 from fate_lineage.errors import RetCode
+from fate_lineage.signing import signed_headers
 
 TIMEOUT_SECONDS = 30
 # Packing an environment or waiting for another upload of it takes minutes;
@@ -28,7 +29,10 @@ def call(
     """Send one request and return its envelope; failures become envelopes too."""
     url = address.base_url + path
     try:
-        response = requests.request(method, url, json=body, timeout=timeout)
+        data, headers = _prepare(address, path, body)
+        response = requests.request(
+            method, url, data=data, headers=headers, timeout=timeout
+        )
     except requests.ConnectionError as exc:
         return _failure(
             f"cannot connect to {url}: {_root_cause(exc)}. Check that the "
@@ -46,6 +50,32 @@ def call(
             "that `flow init` stored."
         )
     return _parse(url, response)
+
+
+def _prepare(
+    address: ServerAddress, path: str, body: Any
+) -> tuple[bytes | None, dict[str, str]]:
+    """Return the body as JSON bytes and the headers, signed if keys are set.
+
+    The body is serialised here rather than by requests, so that the bytes
+    signed are the bytes sent.
+    """
+    headers: dict[str, str] = {}
+    data = None
+    if body is not None:
+        try:
+            data = json.dumps(body, allow_nan=False).encode("utf-8")
+        except ValueError as exc:
+            raise requests.exceptions.InvalidJSONError(str(exc)) from exc
+        headers["Content-Type"] = "application/json"
+    credentials = address.credentials
+    if credentials is not None:
+        headers.update(
+            signed_headers(
+                credentials.app_key, credentials.secret_key, path, data or b""
+            )
+        )
+    return data, headers
 
 
 def _parse(url: str, response: requests.Response) -> dict[str, Any]:
@@ -71,10 +101,11 @@ def stream_lines(
     """
     url = address.base_url + path
     try:
+        data, headers = _prepare(address, path, body)
         response = requests.post(
             url,
-            json=body,
-            headers={"Accept": "application/x-ndjson"},
+            data=data,
+            headers={**headers, "Accept": "application/x-ndjson"},
             stream=True,
             timeout=(TIMEOUT_SECONDS, LONG_TIMEOUT_SECONDS),
         )

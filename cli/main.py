@@ -13,6 +13,7 @@ from fate_lineage.cli.completion import completion
 from fate_lineage.cli.config import (
     ServerAddress,
     load_address,
+    parse_credentials,
     parse_host,
     parse_port,
     save_address,
@@ -52,11 +53,31 @@ def flow() -> None:
     "--service-conf-path",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Read the address from the fateflow section (host, http_port) of a "
-    "service_conf.yaml, e.g. conf/service_conf.yaml.",
+    "service_conf.yaml, e.g. conf/service_conf.yaml, and the key pair from "
+    "its http_app_key and http_secret_key, if set.",
+)
+@click.option(
+    "--app-key",
+    help="Key that signs every request, as configured on the service "
+    "(fateflow.http_app_key or authentication.clients).",
+)
+@click.option(
+    "--secret-key",
+    help="Secret of --app-key. It is stored in the config file with mode 0600 "
+    "and never printed.",
 )
 @format_option()
-def init(ip: str | None, port: str | None, service_conf_path: Path | None) -> None:
-    """Store the server address for later commands.
+def init(
+    ip: str | None,
+    port: str | None,
+    service_conf_path: Path | None,
+    app_key: str | None,
+    secret_key: str | None,
+) -> None:
+    """Store the server address, and the key pair if any, for later commands.
+
+    Without --app-key and --secret-key, requests are sent unsigned and a key
+    pair stored before is removed.
 
     Example: flow init --ip 127.0.0.1 --port 9380
     """
@@ -65,19 +86,28 @@ def init(ip: str | None, port: str | None, service_conf_path: Path | None) -> No
             raise click.UsageError(
                 "give either -c SERVICE_CONF_PATH or --ip and --port"
             )
-        ip, port = _address_from_service_conf(service_conf_path)
+        ip, port, conf_app_key, conf_secret_key = _address_from_service_conf(
+            service_conf_path
+        )
+        if not app_key and not secret_key:
+            app_key, secret_key = conf_app_key, conf_secret_key
     if not ip or not port:
         raise click.UsageError("give both --ip and --port, or -c SERVICE_CONF_PATH")
     address = ServerAddress(
-        parse_host(ip, source="--ip"), parse_port(port, source="--port")
+        parse_host(ip, source="--ip"),
+        parse_port(port, source="--port"),
+        parse_credentials(app_key, secret_key),
     )
     path = save_address(address)
+    data: dict[str, object] = {"ip": address.ip, "port": address.port}
+    if address.credentials is not None:
+        data["app_key"] = address.credentials.app_key
     http.echo_and_exit(
         {
             "retcode": RetCode.SUCCESS,
             "retmsg": "flow CLI has been initialized successfully: server "
             f"{address.base_url}, settings stored in {path}",
-            "data": {"ip": address.ip, "port": address.port},
+            "data": data,
         }
     )
 
@@ -110,7 +140,8 @@ flow.add_command(table)
 flow.add_command(tracking)
 
 
-def _address_from_service_conf(path: Path) -> tuple[str, str]:
+def _address_from_service_conf(path: Path) -> tuple[str, str, str | None, str | None]:
+    """Return host, port, app key and secret key of a service_conf.yaml."""
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
@@ -125,4 +156,11 @@ def _address_from_service_conf(path: Path) -> tuple[str, str]:
             f"{path} has no fateflow.host and fateflow.http_port; "
             "give --ip and --port instead"
         )
-    return str(section["host"]), str(section["http_port"])
+    app_key = section.get("http_app_key")
+    secret_key = section.get("http_secret_key")
+    return (
+        str(section["host"]),
+        str(section["http_port"]),
+        str(app_key) if app_key else None,
+        str(secret_key) if secret_key else None,
+    )
