@@ -34,6 +34,10 @@ timeout = 60
 # Request ids in every error and access line, as text or JSON lines.
 logger_class = logs.LOGGER_CLASSES[_settings.logging.format]
 access_log_format = logs.ACCESS_LOG_FORMAT
+# FATE Flow's clients sign with an APP_KEY header, and gunicorn 22 and later
+# drop header names with an underscore unless told to map them. The mapping
+# is on only when keys are configured; APP_KEY is covered by the signature.
+header_map = "dangerous" if _settings.authentication.enabled else "drop"
 
 
 def on_starting(server: Any) -> None:
