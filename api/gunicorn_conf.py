@@ -35,7 +35,7 @@ timeout = 60
 logger_class = logs.LOGGER_CLASSES[_settings.logging.format]
 access_log_format = logs.ACCESS_LOG_FORMAT
 # FATE Flow's clients sign with an APP_KEY header, and gunicorn 22 and later
-# drop header names with an underscore unless told to map them. The mapping
+# drop header names with an underscore unless header_map maps them. The mapping
 # is on only when keys are configured; APP_KEY is covered by the signature.
 header_map = "dangerous" if _settings.authentication.enabled else "drop"
 
