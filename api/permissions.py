@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import request
 
+from fate_lineage.api.schemas import parse_json
 from fate_lineage.errors import Forbidden
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ def authorise(client: ApiClient, method: str, path: str, backends: Backends) -> 
             "use a key without read_only for changes",
             details={"app_key": client.app_key, "path": path},
         )
-    if not client.party_limited or method in READ_METHODS:
+    if not client.party_limited:
         return
     rule = PARTY_RULES.get(path)
     if rule is None:
@@ -133,11 +134,12 @@ def _job_parties(job: dict[str, Any]) -> set[str]:
 
 
 def _body_object() -> dict[str, Any]:
-    """Return the request's JSON object; anything else counts as empty."""
-    try:
-        body = json.loads(request.get_data(cache=True) or b"{}")
-    except ValueError:
-        return {}
+    """Return the request's JSON object, parsed as the endpoints parse it.
+
+    Invalid JSON raises InvalidInput (400); a body that is not an object
+    counts as empty, so the checks reject it.
+    """
+    body = parse_json(request.get_data(cache=True) or b"{}")
     return body if isinstance(body, dict) else {}
 
 

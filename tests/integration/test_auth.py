@@ -398,6 +398,22 @@ def test_party_key_gets_403_on_service_wide(signed_client: FlaskClient) -> None:
     assert "may not call /v1/resource/query" in reply.json["retmsg"]
 
 
+def test_party_key_invalid_json_is_400(signed_client: FlaskClient) -> None:
+    path = "/v1/job/query"
+    data = b'{"job_id": '
+    headers = signed_headers("guest", SECRETS["guest"], path, data)
+
+    reply = signed_client.post(path, data=data, headers=headers)
+    listed = post(signed_client, path, ["job_id"], app_key="guest")
+
+    assert reply.status_code == 400
+    assert reply.json is not None
+    assert reply.json["retmsg"].startswith("the request body is not valid JSON")
+    assert listed.status_code == 403
+    assert listed.json is not None
+    assert "must name its job in job_id" in listed.json["retmsg"]
+
+
 def test_redis_down_gives_503(settings: Settings, scope: TrackingScope) -> None:
     down = dataclasses.replace(settings.redis, url=f"redis://127.0.0.1:{free_port()}/0")
     client = create_app(
