@@ -35,7 +35,7 @@ def render_error(error: Exception) -> ErrorResponse:
             error.message,
         )
         body = envelope(error.retcode, error.message, error.details)
-        return body, error.http_status, {}
+        return body, error.http_status, dict(error.response_headers)
     if isinstance(error, HTTPException):
         status = error.code or 500
         retcode = _HTTP_RETCODES.get(status, RetCode.EXCEPTION)

@@ -7,6 +7,8 @@ pick codes themselves.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 
@@ -38,6 +40,7 @@ class LineageError(Exception):
 
     retcode: ClassVar[int] = RetCode.EXCEPTION
     http_status: ClassVar[int] = 500
+    response_headers: ClassVar[Mapping[str, str]] = MappingProxyType({})
 
     def __init__(self, message: str, details: Any = None) -> None:
         super().__init__(message)
@@ -73,11 +76,18 @@ class InsufficientResources(LineageError):
     http_status = 409
 
 
+_SIGNATURE_HEADERS = "TIMESTAMP NONCE APP_KEY SIGNATURE"
+
+
 class Unauthenticated(LineageError):
     """A request is unsigned, wrongly signed, stale, replayed or of an unknown key."""
 
     retcode = RetCode.AUTHENTICATION_ERROR
     http_status = 401
+    # HTTP requires a challenge on 401; the scheme names FATE Flow's headers.
+    response_headers: ClassVar[Mapping[str, str]] = MappingProxyType(
+        {"WWW-Authenticate": f'FATE-Signature headers="{_SIGNATURE_HEADERS}"'}
+    )
 
 
 class Forbidden(LineageError):

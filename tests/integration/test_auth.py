@@ -108,6 +108,9 @@ def test_unsigned_request_is_401(signed_client: FlaskClient) -> None:
         "are missing"
     )
     assert reply.json["data"] is None
+    assert reply.headers["WWW-Authenticate"] == (
+        'FATE-Signature headers="TIMESTAMP NONCE APP_KEY SIGNATURE"'
+    )
 
 
 def test_one_missing_header_is_named(signed_client: FlaskClient) -> None:
@@ -218,6 +221,7 @@ def test_reader_gets_403_on_write(
     assert reply.status_code == 403
     assert reply.json is not None
     assert reply.json["retcode"] == 108
+    assert "WWW-Authenticate" not in reply.headers
     assert reply.json["retmsg"].startswith(
         "APP_KEY 'reader' is read-only and may not call /v1/data/upload"
     )
