@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     import redis
     from flask.testing import FlaskClient
 
-EXPECTED_CONSTRAINTS = {"table_key", "job_id", "task_key", "archive_key"}
+EXPECTED_CONSTRAINTS = {"table_key", "job_id", "task_key", "archive_key", "column_key"}
 EXPECTED_INDEXES = {"job_status_created", "table_namespace", "archive_type"}
 
 
