@@ -1,9 +1,9 @@
 """Time the tracking and lineage queries through the API and as raw Cypher.
 
 The raw side runs the service's own statements from ``cypher/`` through the
-Neo4j driver: the lookup of the start table, then one statement per hop
-inside one read transaction, the way ``tracking/queries.py`` walks, with
-the same visited set and node budget. It skips the HTTP layer, Flask, the
+Neo4j driver. It looks up the start table, then runs one statement per hop
+inside one read transaction, as ``tracking/queries.py`` walks, with the same
+visited set and node budget. It skips the HTTP layer, Flask, the
 input checks and the rendering of the answer. Each table is timed through
 every client in turn, so they all see the same load on the machine.
 """
@@ -62,6 +62,21 @@ class ApiClient:
         body = {**_body(table), "direction": "up", "depth": depth}
         self.call("/v1/table/lineage", {**body, "node_budget": NODE_BUDGET})
 
+    def health(self) -> None:
+        reply = self.session.get(self.url + "/healthz", timeout=60)
+        reply.raise_for_status()
+
+    def http_floor(self, count: int) -> dict[str, float]:
+        """Time GET /healthz, which touches no backend, ``count`` times."""
+        for _ in range(WARM_UP):
+            self.health()
+        timings = []
+        for _ in range(count):
+            started = time.perf_counter()
+            self.health()
+            timings.append((time.perf_counter() - started) * 1000)
+        return summary(timings)
+
 
 class RawCypher:
     """The same statements through the driver, without the service."""
@@ -74,17 +89,23 @@ class RawCypher:
         self._walk(table, SOURCE_DEPTH, SOURCE_BUDGET)
 
     def tracking_job(self, table: TableKey) -> None:
+        # The service looks the table up in one transaction and lists the
+        # jobs in a second one, and so does this.
         with self._transaction() as tx:
             _start_id(tx, table)
-            tx.run(
-                load("find_reading_jobs"),
-                namespace=table[0],
-                name=table[1],
-                start_time=0,
-                end_time=END_OF_TIME,
-                skip=0,
-                limit=END_OF_TIME,
-            ).data()
+        self.driver.execute_query(
+            load("find_reading_jobs"),
+            {
+                "namespace": table[0],
+                "name": table[1],
+                "start_time": 0,
+                "end_time": END_OF_TIME,
+                "skip": 0,
+                "limit": END_OF_TIME,
+            },
+            database_=self.database,
+            routing_=neo4j.RoutingControl.READ,
+        )
 
     def lineage(self, table: TableKey, depth: int) -> None:
         self._walk(table, depth, NODE_BUDGET)

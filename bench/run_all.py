@@ -7,7 +7,7 @@ Needs the running stack (API, Neo4j, Redis) and Debian's postgresql package.
 Every graph goes into namespaces of its own and is deleted from Neo4j at the
 end, also when a step fails. The full run writes bench/results/benchmarks.json
 and docs/benchmarks.md with its plots; --smoke writes under
-bench/results/smoke/ unless --results-dir says otherwise.
+bench/results/smoke/ unless --results-dir names another folder.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from typing import Any
 
 import requests
 
-from bench import loading, query_latency, report, resource_ceiling
+from bench import fate_path, loading, query_latency, report, resource_ceiling
 from bench.fate_graph import generate
 from bench.sql_peer import PeerUnavailable, PostgresPeer
 from fate_lineage.conf import load_settings
@@ -37,26 +37,32 @@ ONE_MILLION = 1_000_000
 
 def parse_arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--url", default="http://127.0.0.1:9380", help="the API")
+    parser.add_argument(
+        "--url", default="http://127.0.0.1:9380", help="base URL of the API"
+    )
     parser.add_argument("--smoke", action="store_true", help="1k tables, short runs")
     parser.add_argument(
         "--with-1m", action="store_true", help="also measure 1M tables (hours)"
     )
-    parser.add_argument("--seed", type=int, default=42, help="of the generator")
+    parser.add_argument(
+        "--seed", type=int, default=42, help="seed of the graph generator"
+    )
     parser.add_argument("--samples", type=int, help="random tables per query")
     parser.add_argument(
         "--single-tables", type=int, help="tables of the one-by-one ingest run"
     )
-    parser.add_argument("--clients", type=int, default=64, help="resource clients")
-    parser.add_argument("--seconds", type=float, help="per resource measurement")
-    parser.add_argument("--results-dir", type=Path, help="where the JSON goes")
+    parser.add_argument(
+        "--clients", type=int, default=64, help="client threads of the resource runs"
+    )
+    parser.add_argument("--seconds", type=float, help="seconds of each resource run")
+    parser.add_argument("--results-dir", type=Path, help="folder of benchmarks.json")
     parser.add_argument("--doc", type=Path, help="the Markdown page to render")
     arguments = parser.parse_args()
     smoke = arguments.smoke
     arguments.sizes = [1000] if smoke else [*FULL_SIZES]
     if arguments.with_1m:
         arguments.sizes.append(ONE_MILLION)
-    arguments.samples = arguments.samples or (30 if smoke else 300)
+    arguments.samples = arguments.samples or (30 if smoke else 500)
     arguments.single_tables = arguments.single_tables or (100 if smoke else 2000)
     arguments.seconds = arguments.seconds or (2.0 if smoke else 10.0)
     default_dir = ROOT / "bench" / "results" / ("smoke" if smoke else "")
@@ -115,24 +121,35 @@ def start_peer() -> tuple[PostgresPeer | None, dict[str, Any]]:
 
 
 def ingest(arguments: argparse.Namespace, neo4j: Neo4jGraph) -> dict[str, Any]:
-    """Load two graphs of the same size and shape: one by one, then batched."""
+    """Load three graphs of the same size and shape, from different seeds.
+
+    The first goes through FATE's endpoints, the second as one OpenLineage
+    event per request, the third in batches.
+    """
     token = uuid.uuid4().hex[:8]
     size = arguments.single_tables
-    single = generate(size, arguments.seed + 1, f"bench_{token}_single")
-    batch = generate(size, arguments.seed + 2, f"bench_{token}_batch")
+    fate = generate(size, arguments.seed + 1, f"bench_{token}_fate")
+    single = generate(size, arguments.seed + 2, f"bench_{token}_single")
+    batch = generate(size, arguments.seed + 3, f"bench_{token}_batch")
     session = requests.Session()
     try:
-        one_by_one = loading.load_one_by_one(session, arguments.url, single)
+        fate_rates = fate_path.load_fate_one_by_one(session, arguments.url, fate)
+        single_rates = loading.load_one_by_one(session, arguments.url, single)
         batched = loading.load_batched(session, arguments.url, batch)
     finally:
-        loading.delete_graph(neo4j, single)
-        loading.delete_graph(neo4j, batch)
+        fate_path.delete_fate_jobs(neo4j, fate)
+        for graph in (fate, single, batch):
+            loading.delete_graph(neo4j, graph)
     return {
-        "one_by_one": one_by_one,
+        "fate_one_by_one": fate_rates,
+        "openlineage_one_by_one": single_rates,
         "batched": batched,
         "batch_size": loading.BATCH_SIZE,
-        "batched_over_one_by_one": round(
-            batched["tables_per_s"] / one_by_one["tables_per_s"], 1
+        "batched_over_fate": round(
+            batched["tables_per_s"] / fate_rates["tables_per_s"], 1
+        ),
+        "batched_over_openlineage": round(
+            batched["tables_per_s"] / single_rates["tables_per_s"], 1
         ),
     }
 
@@ -150,12 +167,10 @@ def measure_size(
         if peer is not None:
             peer.load(graph)
         tables = query_latency.sample_tables(graph, arguments.samples, arguments.seed)
-        queries = query_latency.clients_of(
-            query_latency.ApiClient(arguments.url),
-            query_latency.RawCypher(neo4j),
-            peer,
-        )
+        api = query_latency.ApiClient(arguments.url)
+        queries = query_latency.clients_of(api, query_latency.RawCypher(neo4j), peer)
         latency = query_latency.measure(queries, tables)
+        http_floor = api.http_floor(arguments.samples)
     finally:
         loading.delete_graph(neo4j, graph)
         left = loading.count_left(neo4j, graph)
@@ -167,6 +182,7 @@ def measure_size(
         "edges": load["edges"],
         "load": load,
         "queries": latency,
+        "http_floor": http_floor,
         "nodes_left_after_delete": left,
     }
 

@@ -52,11 +52,14 @@ def test_smoke_graph_size(smoke_run: tuple[dict[str, Any], Path]) -> None:
 
 def test_smoke_ingest_rates(smoke_run: tuple[dict[str, Any], Path]) -> None:
     ingest = smoke_run[0]["ingest"]
-    for mode in ("one_by_one", "batched"):
+    for mode in ("fate_one_by_one", "openlineage_one_by_one", "batched"):
         assert ingest[mode]["tables"] >= 100
         assert ingest[mode]["tables_per_s"] > 0
-        assert ingest[mode]["events"] > 0
-    assert ingest["batched_over_one_by_one"] > 0
+        assert ingest[mode]["edges"] > 0
+    assert ingest["fate_one_by_one"]["requests"] > 0
+    assert ingest["openlineage_one_by_one"]["events"] > 0
+    assert ingest["batched_over_fate"] > 0
+    assert ingest["batched_over_openlineage"] > 0
 
 
 @pytest.mark.parametrize("query", QUERIES)
@@ -74,6 +77,13 @@ def test_smoke_query_latencies(
         assert values["p99_ms"] <= values["max_ms"]
 
 
+def test_smoke_http_floor(smoke_run: tuple[dict[str, Any], Path]) -> None:
+    results = smoke_run[0]
+    floor = results["sizes"][0]["http_floor"]
+    assert floor["count"] == results["samples"]
+    assert 0 < floor["p50_ms"] <= floor["max_ms"]
+
+
 def test_smoke_resources_all_returned(
     smoke_run: tuple[dict[str, Any], Path],
 ) -> None:
@@ -89,7 +99,7 @@ def test_smoke_resources_all_returned(
 
 def test_smoke_targets_judged(smoke_run: tuple[dict[str, Any], Path]) -> None:
     targets = smoke_run[0]["targets"]
-    assert len(targets) == 6
+    assert len(targets) == 7
     assert all(isinstance(item["met"], bool) for item in targets)
 
 
