@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from fate_lineage.conf.__main__ import main
@@ -9,8 +11,11 @@ from fate_lineage.conf.__main__ import main
 
 @pytest.fixture(autouse=True)
 def packaged_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Read the packaged file alone, whatever overrides the shell sets."""
     monkeypatch.delenv("FATE_LINEAGE_CONF", raising=False)
-    monkeypatch.delenv("FATE_LINEAGE__NEO4J__PASSWORD", raising=False)
+    for name in list(os.environ):
+        if name.startswith("FATE_LINEAGE__"):
+            monkeypatch.delenv(name)
 
 
 @pytest.mark.parametrize(
