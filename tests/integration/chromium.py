@@ -19,9 +19,8 @@ from playwright.sync_api import Page, Route, sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
 
-# Without the background-networking flags Chromium connects to other hosts at
-# start, which a closed network rejects. The other flags keep a fresh profile
-# quiet and off the GPU.
+# The background-networking, component-update and sync flags stop Chromium's
+# own connections to other hosts, and a fresh profile skips first-run pages.
 CHROMIUM_FLAGS = [
     "--headless",
     "--no-sandbox",
