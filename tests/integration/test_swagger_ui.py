@@ -9,10 +9,15 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+import pytest
+
+from tests.integration import chromium
 from tests.integration.chromium import open_page
 from tests.integration.conftest import hetero_lr_example
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from flask.testing import FlaskClient
 
     from fate_lineage.conf import Settings
@@ -105,3 +110,23 @@ def test_swagger_ui_runs_tracking_source(
             "source_table_namespace": scope.namespace,
         }
     ]
+
+
+def test_missing_chromium_fails_under_ci(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(chromium, "CHROMIUM", tmp_path / "chromium")
+    monkeypatch.setenv("CI", "true")
+
+    with pytest.raises(pytest.fail.Exception, match="apt-get install chromium"):
+        chromium.require_chromium()
+
+
+def test_missing_chromium_skips_outside_ci(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(chromium, "CHROMIUM", tmp_path / "chromium")
+    monkeypatch.delenv("CI", raising=False)
+
+    with pytest.raises(pytest.skip.Exception, match="apt-get install chromium"):
+        chromium.require_chromium()
