@@ -1,10 +1,10 @@
 """Generate FATE-like lineage of a given size, reproducible from a seed.
 
 Each FATE job starts with Reader tasks that read an uploaded table or an
-earlier job's output, then runs one of four shapes of components: a chain,
-a diamond (two branches merged by a union), a data split whose train and
-validate outputs feed a model, or a union of several Readers followed by a
-split. Every task becomes one OpenLineage COMPLETE RunEvent: the job is the
+earlier job's output. Then it runs one of four shapes of components: a
+chain, a diamond (two branches merged by a union), a data split whose train
+and validate outputs feed a model, or a union of several Readers followed
+by a split. Every task becomes one OpenLineage COMPLETE RunEvent: the job is the
 FATE job, the run is the task, and the datasets are the task's tables.
 """
 
@@ -86,7 +86,7 @@ def dataset(table: TableKey) -> dict[str, str]:
 
 
 class _Builder:
-    """Adds jobs to a graph until it holds the requested number of tables."""
+    """The random source, outputs and table count of a graph being generated."""
 
     def __init__(self, graph: FateGraph, seed: int) -> None:
         self.graph = graph
@@ -127,7 +127,7 @@ class _Builder:
 
 
 class _Job:
-    """The tasks of one job, each written one second of event time apart."""
+    """The tasks of one job, 1 ms of event time apart. Jobs start 1 s apart."""
 
     def __init__(self, builder: _Builder, job_id: str, started: datetime) -> None:
         self.builder = builder

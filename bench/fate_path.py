@@ -1,10 +1,10 @@
 """Record a generated graph one request at a time, the way FATE Flow does.
 
 Every upload goes through ``/v1/data/upload``. Each job is submitted through
-``/v1/job/submit`` with a DSL built from its tasks, for the guest party only,
-and each task then reports its inputs and outputs through
+``/v1/job/submit`` with a DSL built from its tasks, for the guest party only.
+Each task then reports its inputs and outputs through
 ``/v1/tracking/component/output/data/report`` under the generated table
-names, so the graph in Neo4j has the same tables and DERIVED_FROM edges as
+names. The graph in Neo4j so has the same tables and DERIVED_FROM edges as
 the OpenLineage load, with FATE's task keys.
 """
 

@@ -4,7 +4,7 @@ The raw side runs the service's own statements from ``cypher/`` through the
 Neo4j driver. It looks up the start table, then runs one statement per hop
 inside one read transaction, as ``tracking/queries.py`` walks, with the same
 visited set and node budget. It skips the HTTP layer, Flask, the
-input checks and the rendering of the answer. Each table is timed through
+input checks and the rendering of the response. Each table is timed through
 every client in turn, so they all see the same load on the machine.
 """
 

@@ -1,7 +1,7 @@
 """Run every benchmark on the local stack, write the results, render the page.
 
     .venv/bin/python -m bench.run_all            # 10k and 100k tables
-    .venv/bin/python -m bench.run_all --smoke    # 1k tables, under 2 minutes
+    .venv/bin/python -m bench.run_all --smoke    # 1k tables, about a minute
 
 Needs the running stack (API, Neo4j, Redis) and Debian's postgresql package.
 Every graph goes into namespaces of its own and is deleted from Neo4j at the
@@ -40,6 +40,11 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument(
         "--url", default="http://127.0.0.1:9380", help="base URL of the API"
     )
+    parser.add_argument(
+        "--own-api",
+        action="store_true",
+        help="send ingest and queries to a gunicorn of the run's own, not --url",
+    )
     parser.add_argument("--smoke", action="store_true", help="1k tables, short runs")
     parser.add_argument(
         "--with-1m", action="store_true", help="also measure 1M tables (hours)"
@@ -58,6 +63,7 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--results-dir", type=Path, help="folder of benchmarks.json")
     parser.add_argument("--doc", type=Path, help="the Markdown page to render")
     arguments = parser.parse_args()
+
     smoke = arguments.smoke
     arguments.sizes = [1000] if smoke else [*FULL_SIZES]
     if arguments.with_1m:
@@ -85,6 +91,11 @@ def main() -> None:
         "samples": arguments.samples,
         "machine": machine(),
     }
+    own_api = None
+    if arguments.own_api:
+        own_api = resource_ceiling.OwnApi(f"bench_api_{uuid.uuid4().hex[:8]}", 20)
+        arguments.url = own_api.url
+    results["api"] = "own gunicorn" if own_api else arguments.url
     neo4j = Neo4jGraph(load_settings().neo4j)
     results["machine"]["neo4j"] = neo4j_version(neo4j)
     peer, results["sql_peer"] = start_peer()
@@ -96,6 +107,11 @@ def main() -> None:
     finally:
         if peer is not None:
             peer.stop()
+        if own_api is not None:
+            own_api.stop()
+            resource_ceiling.clean_up(
+                open_redis(load_settings().redis), (own_api.namespace,), []
+            )
         neo4j.close()
     results["resources"] = resource_ceiling.run(
         arguments.clients, arguments.seconds, cores=arguments.clients
@@ -231,6 +247,8 @@ def command_line(arguments: argparse.Namespace) -> str:
         command += " --smoke"
     if arguments.with_1m:
         command += " --with-1m"
+    if arguments.own_api:
+        command += " --own-api"
     return command
 
 
