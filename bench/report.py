@@ -94,11 +94,11 @@ def _introduction(results: dict[str, Any]) -> str:
 
 Figures of one run of `{results["command"]}` on {results["machine"]["date"]}, \
 which took {results["seconds"]:.0f} s. The run generates FATE-like lineage \
-(seed {results["seed"]}) at {sizes} tables, loads it through the API, times \
-the queries through the API, as raw Cypher and in PostgreSQL, measures \
-resource apply and return against two ceilings, and deletes everything it \
-loaded. `bench/results/benchmarks.json` contains every figure; this page is \
-rendered from it by `bench/report.py`.
+(seed {results["seed"]}) at {sizes} tables and loads it through the API. It \
+times the queries through the API, as raw Cypher and in PostgreSQL. It \
+measures resource apply and return against two ceilings, and at the end it \
+deletes everything it loaded. `bench/results/benchmarks.json` contains every \
+figure, and `bench/report.py` renders this page from it.
 
 {_load_note(results)}"""
 
@@ -148,7 +148,7 @@ def _load_note(results: dict[str, Any]) -> str:
     if max(figures) <= machine["cpus"]:
         return note + f", within the machine's {machine['cpus']} cores."
     return (
-        note + f", above the machine's {machine['cpus']} cores: other processes "
+        note + f", above the machine's {machine['cpus']} cores. Other processes "
         "ran at the same time, so absolute latencies are higher and noisier "
         "than on an idle machine. Each table is timed through every client in "
         "turn, so the ratios between clients see the same CPU load, but "
@@ -244,9 +244,10 @@ def _query_section(results: dict[str, Any], picture: str) -> str:
         "## Queries",
         "",
         f"Each query runs on the same {results['samples']} random tables of the "
-        "graph, every table first through the API (`POST /v1/table/...` over one "
-        "keep-alive connection), then as raw Cypher through the Neo4j driver, "
-        "then, for lineage, in PostgreSQL, after 10 warm-up calls each. Lineage "
+        "graph, after 10 warm-up calls per client. Every table goes first "
+        "through the API (`POST /v1/table/...` over one keep-alive connection), "
+        "then as raw Cypher through the Neo4j driver, then, for lineage, to "
+        "PostgreSQL. Lineage "
         "goes up with `node_budget` 1000. tracking-source searches the service's "
         "`lineage.max_depth` (100) and `lineage.max_node_budget` (100,000).",
         "",
@@ -385,7 +386,7 @@ def _resource_section(results: dict[str, Any], picture: str) -> str:
         "| --- | --- | --- |",
         *lines,
         "",
-        "A monitor read the engine's remaining cores every 10 ms during the API "
+        "A monitor read the engine's remaining cores about every 10 ms during the API "
         f"and Lua runs: the lowest was {resources['api']['remaining_cores_min']} "
         f"and {resources['lua']['remaining_cores_min']}. After the runs the "
         f"engines had {after['api']['remaining_cores']} and "

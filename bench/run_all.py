@@ -62,6 +62,11 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, help="seconds of each resource run")
     parser.add_argument("--results-dir", type=Path, help="folder of benchmarks.json")
     parser.add_argument("--doc", type=Path, help="the Markdown page to render")
+    parser.add_argument(
+        "--render-only",
+        action="store_true",
+        help="render the page from the existing benchmarks.json without running",
+    )
     arguments = parser.parse_args()
 
     smoke = arguments.smoke
@@ -84,6 +89,11 @@ def parse_arguments() -> argparse.Namespace:
 
 def main() -> None:
     arguments = parse_arguments()
+    if arguments.render_only:
+        saved = json.loads((arguments.results_dir / "benchmarks.json").read_text())
+        report.render(saved, arguments.doc)
+        print(f"wrote {arguments.doc}")
+        return
     started = time.time()
     results: dict[str, Any] = {
         "command": command_line(arguments),
