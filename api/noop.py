@@ -18,4 +18,3 @@ def noop() -> Response:
     """Parse a JSON body if one came and return an empty success envelope."""
     request.get_json(silent=True)
     return success()
-
