@@ -86,8 +86,9 @@ def _validator(kind: str) -> Draft202012Validator:
 
 @functools.cache
 def _compiled_check(kind: str) -> Callable[[Any], Any]:
-    # fastjsonschema knows draft 7 only, where formats are assertions. Without
-    # them it checks what the 2020-12 validator checks, about 50 times faster.
+    # fastjsonschema supports draft 7 at most, where formats are assertions.
+    # Without them it checks what the 2020-12 validator checks, about 50 times
+    # faster.
     schema = {
         "$schema": "http://json-schema.org/draft-07/schema#",
         "$ref": f"#/$defs/{kind}",
