@@ -148,9 +148,10 @@ def _load_note(results: dict[str, Any]) -> str:
     if max(figures) <= machine["cpus"]:
         return note + f", within the machine's {machine['cpus']} cores."
     return (
-        note + f", above the machine's {machine['cpus']} cores. Other processes "
-        "ran at the same time, so absolute latencies are higher and noisier "
-        "than on an idle machine. Each table is timed through every client in "
+        note + f", above the machine's {machine['cpus']} cores. The load counts "
+        "the run's own clients and the stack, which share those cores, and any "
+        "other process, so absolute latencies are higher and noisier than on a "
+        "machine with spare cores. Each table is timed through every client in "
         "turn, so the ratios between clients see the same CPU load, but "
         "requests that others sent to the same API can still queue ours."
     )
