@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import neo4j
+
+from fate_lineage.errors import InvalidInput
+
 if TYPE_CHECKING:
     from fate_lineage.graph.driver import Neo4jGraph, Statements
     from fate_lineage.ingest.changes import Changes, Edge, Facets, Node, RunKey
@@ -85,7 +89,17 @@ class OpenLineageRepository:
             rows.run("set_openlineage_node_facets", node_facets)
             rows.run("set_openlineage_edge_facets", edge_facets)
 
-        self.graph.transaction(work)
+        try:
+            self.graph.transaction(work)
+        except neo4j.exceptions.ClientError as exc:
+            # Schema errors mean the data itself was refused, such as a name
+            # that cannot be a property key. Validation keeps the known ones
+            # out; other client errors are faults of this service.
+            if not (exc.code or "").startswith("Neo.ClientError.Schema."):
+                raise
+            raise InvalidInput(
+                f"Neo4j rejected the event's data with {exc.code}: {exc.message}"
+            ) from exc
 
 
 class _RowStatements:

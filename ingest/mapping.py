@@ -30,6 +30,7 @@ from fate_lineage.ingest.changes import (
     Versioned,
 )
 from fate_lineage.ingest.validation import DATASET_EVENT, JOB_EVENT
+from fate_lineage.tracking.timefmt import MAX_TIME
 
 ROLE = "openlineage"
 JOB_DEFINITION_RUN = "job-definition"
@@ -46,6 +47,7 @@ _STATUS_OF_TYPE = {
     "FAIL": ("failed", 2),
 }
 _FRACTION = re.compile(r"\.(\d+)")
+_DATE_AND_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
 
 
 def job_id_of(namespace: str, name: str) -> str:
@@ -56,21 +58,31 @@ def parse_event_time(text: str) -> int:
     """Return an ISO 8601 event time in microseconds since the epoch.
 
     Fractions longer than microseconds are cut; a time without an offset is
-    taken as UTC.
+    taken as UTC. Times before 1970 or after 9999 are rejected, because the
+    lineage queries' as_of cannot reach them.
     """
     normalised = _FRACTION.sub(lambda m: "." + (m.group(1) + "00000")[:6], text, 1)
     try:
+        if not _DATE_AND_TIME.match(normalised):
+            raise ValueError("no time of day")
         moment = datetime.fromisoformat(normalised)
     except ValueError:
         raise InvalidInput(
-            f"eventTime {text!r} is not an ISO 8601 date-time; send it like "
-            "2024-05-01T10:00:00.000Z",
+            f"eventTime {text!r} is not an ISO 8601 date and time; send it "
+            "like 2024-05-01T10:00:00.000Z",
             details={"eventTime": text},
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     delta = moment - datetime(1970, 1, 1, tzinfo=UTC)
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    micros = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    if not 0 <= micros // 1000 <= MAX_TIME:
+        raise InvalidInput(
+            f"eventTime {text!r} is outside 1970-01-01T00:00:00Z to "
+            "9999-12-31T23:59:59.999Z, the range lineage queries cover",
+            details={"eventTime": text},
+        )
+    return micros
 
 
 def map_event(event: dict[str, Any], kind: str) -> Changes:

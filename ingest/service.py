@@ -74,19 +74,21 @@ class OpenLineageIngest:
                 f"{MAX_BATCH_EVENTS} one batch may carry; split it"
             )
         result = BatchResult(received=len(events))
-        pending, pending_count = Changes(), 0
+        pending: list[tuple[int, Changes]] = []
+        pending_edges = 0
         for index, event in enumerate(events):
             try:
                 changes = map_event(event, validate_event(event))
             except InvalidInput as exc:
                 result.failures.append({"index": index, "retmsg": exc.message})
                 continue
-            if pending.edge_count() + changes.edge_count() > MAX_EDGES_PER_EVENT:
-                self._write(pending, result, pending_count)
-                pending, pending_count = Changes(), 0
-            pending.absorb(changes)
-            pending_count += 1
-        self._write(pending, result, pending_count)
+            if pending_edges + changes.edge_count() > MAX_EDGES_PER_EVENT:
+                self._write(pending, result)
+                pending, pending_edges = [], 0
+            pending.append((index, changes))
+            pending_edges += changes.edge_count()
+        self._write(pending, result)
+        result.failures.sort(key=lambda failure: failure["index"])
         log.info(
             "openlineage batch: %d received, %d recorded, %d rejected",
             result.received,
@@ -95,9 +97,29 @@ class OpenLineageIngest:
         )
         return result
 
-    def _write(self, changes: Changes, result: BatchResult, count: int) -> None:
-        if count == 0:
+    def _write(self, pending: list[tuple[int, Changes]], result: BatchResult) -> None:
+        """Write events merged in one transaction.
+
+        When Neo4j rejects the data, each event is written on its own, so
+        that only the rejected ones fail.
+        """
+        if not pending:
             return
+        merged = Changes()
+        for _, changes in pending:
+            merged.absorb(changes)
+        try:
+            self._record(merged, result)
+        except InvalidInput as exc:
+            if len(pending) == 1:
+                result.failures.append({"index": pending[0][0], "retmsg": exc.message})
+                return
+            for index, changes in pending:
+                self._write([(index, changes)], result)
+            return
+        result.succeeded += len(pending)
+
+    def _record(self, changes: Changes, result: BatchResult) -> None:
         try:
             self.repository.record(changes)
         except BackendUnavailable as exc:
@@ -107,7 +129,6 @@ class OpenLineageIngest:
                 f"{result.received} events were recorded; sending the whole "
                 "batch again is safe",
             ) from exc
-        result.succeeded += count
 
 
 def describe(event: dict[str, Any], kind: str) -> dict[str, Any]:

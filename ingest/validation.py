@@ -121,6 +121,13 @@ def _describe(error: ValidationError) -> str:
     value = json.dumps(error.instance)
     if len(value) > 80:
         value = value[:77] + "..."
+    if "propertyNames" in error.schema_path:
+        return (
+            f"{field} has the facet name {value}; facet names are 1 to 200 "
+            "characters without control characters"
+        )
+    if error.validator == "maxProperties":
+        return f"{field} has more than {error.validator_value} facets"
     if error.validator == "type":
         return f"{field} must be {_a(error.validator_value)}, got {value}"
     if error.validator == "enum":

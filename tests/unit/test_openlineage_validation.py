@@ -93,3 +93,26 @@ def test_rejected_event_names_each_field() -> None:
 
     assert "job.name is missing" in caught.value.message
     assert "run.runId must be a string, got 7" in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("facets", "message"),
+    [
+        ({"\u0000": {}}, r'run.facets has the facet name "\u0000"'),
+        ({"x" * 201: {}}, "run.facets has the facet name"),
+        ({f"f{i}": {} for i in range(101)}, "run.facets has more than 100 facets"),
+    ],
+    ids=["nul", "too-long", "too-many"],
+)
+def test_facet_names_are_bounded(facets: dict[str, Any], message: str) -> None:
+    event = copy.deepcopy(EVENTS[-1])
+    facet = {
+        "_producer": "https://example.com/p",
+        "_schemaURL": "https://example.com/s",
+    }
+    event["run"]["facets"] = {name: facet for name in facets}
+
+    with pytest.raises(InvalidInput) as caught:
+        validate_event(event)
+
+    assert message in caught.value.message
