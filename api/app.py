@@ -7,8 +7,9 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+from flask import Flask, request
 from flask_restx import Api
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from fate_lineage import __version__
 from fate_lineage.api import (
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     # Werkzeug rejects a larger body with 413 before the app reads it. The
     # largest legitimate body is a job's DSL and conf, a few hundred KB.
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    app.before_request(_reject_long_chunked_body)
 
     api = Api(
         app,
@@ -127,6 +129,18 @@ def create_app(settings: Settings | None = None) -> Flask:
         redact_url(settings.redis.url),
     )
     return app
+
+
+def _reject_long_chunked_body() -> None:
+    """Answer 413 to a chunked body that reaches MAX_BODY_BYTES.
+
+    Werkzeug checks the limit against Content-Length only. A chunked body has
+    none, and it arrives cut at the limit, which would read as broken JSON.
+    """
+    if request.content_length is None and len(request.get_data(cache=True)) >= (
+        MAX_BODY_BYTES
+    ):
+        raise RequestEntityTooLarge()
 
 
 def connect_backends(settings: Settings) -> Backends:

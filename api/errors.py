@@ -62,10 +62,14 @@ def _describe_http_error(error: HTTPException) -> str:
         )
     if error.code == 413:
         limit = current_app.config["MAX_CONTENT_LENGTH"]
+        example = (
+            "the events over several batches"
+            if request.path.startswith("/api/v1/lineage")
+            else "a task's outputs over several reports"
+        )
         return (
             f"the request body is over the limit of {limit} bytes "
-            f"({limit // 1024 // 1024} MiB); send less, for example a task's "
-            "outputs in several reports"
+            f"({limit // 1024 // 1024} MiB); send less, for example {example}"
         )
     if error.code == 405:
         return (

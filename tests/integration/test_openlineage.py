@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import copy
+import gzip
 import json
 import random
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -573,3 +575,62 @@ def test_flow_sends_json_lines_and_reports_failures(
     assert reply["data"]["succeeded"] == 3
     assert [failure["index"] for failure in reply["data"]["failures"]] == [1]
     assert "eventTime 'soon'" in reply["data"]["failures"][0]["retmsg"]
+
+
+def test_gzip_body_is_unpacked(client: FlaskClient, scope: TrackingScope) -> None:
+    body = gzip.compress(json.dumps(localize(SIMPLE, scope)).encode())
+
+    response = client.post(
+        "/api/v1/lineage",
+        data=body,
+        headers={"Content-Type": "application/json", "Content-Encoding": "gzip"},
+    )
+
+    assert response.status_code == 200, response.get_json()
+
+
+@pytest.mark.parametrize(
+    ("body", "encoding", "status", "message"),
+    [
+        (b"not gzip", "gzip", 400, "not valid gzip data"),
+        (b"{}", "br", 400, "Content-Encoding 'br' is not supported"),
+        (
+            gzip.compress(b" " * (8 * 1024 * 1024 + 1)),
+            "gzip",
+            413,
+            "the events over several batches",
+        ),
+    ],
+    ids=["broken-gzip", "brotli", "unpacks-too-large"],
+)
+def test_bad_encoding_is_explained(
+    client: FlaskClient, body: bytes, encoding: str, status: int, message: str
+) -> None:
+    response = client.post(
+        "/api/v1/lineage/batch",
+        data=body,
+        headers={"Content-Type": "application/json", "Content-Encoding": encoding},
+    )
+
+    assert response.status_code == status
+    assert message in response.get_json()["retmsg"]
+
+
+def test_chunked_body_over_the_limit_is_413(settings: Settings) -> None:
+    base = f"http://{settings.service.host}:{settings.service.http_port}"
+
+    def chunks() -> Iterator[bytes]:
+        yield b'["'
+        for _ in range(9):
+            yield b"x" * (1024 * 1024)
+        yield b'"]'
+
+    response = requests.post(
+        f"{base}/api/v1/lineage/batch",
+        data=chunks(),
+        headers={"Content-Type": "application/json"},
+        timeout=30,
+    )
+
+    assert response.status_code == 413
+    assert "over the limit" in response.json()["retmsg"]
