@@ -15,13 +15,26 @@ if TYPE_CHECKING:
 
 TableKey = tuple[str, str]
 
-_DOT_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": ""})
+# Control characters, such as the escape that starts a terminal sequence, are
+# shown as \x1b. Written raw, they reach the terminal, and click strips what
+# looks like a terminal sequence from piped output, quotes and all.
+_CONTROL_CHARACTERS = [*range(0x20), *range(0x7F, 0xA0)]
+_DOT_ESCAPES = str.maketrans(
+    {
+        **{chr(code): f"\\\\x{code:02x}" for code in _CONTROL_CHARACTERS},
+        "\\": "\\\\",
+        '"': '\\"',
+        "\n": "\\n",
+        "\r": "",
+    }
+)
 
 # Mermaid decodes "#<decimal>;" entity codes in labels. Quotes would end the
 # label, a backslash before "n" becomes a line break, "<" could start an HTML
 # tag such as <br>, "`" starts a Markdown string and "#" an entity code.
 _MERMAID_ESCAPES = str.maketrans(
     {
+        **{chr(code): f"#92;x{code:02x}" for code in _CONTROL_CHARACTERS},
         "#": "#35;",
         '"': "#34;",
         "&": "#38;",

@@ -164,6 +164,37 @@ def test_mermaid_escapes_text(line: str) -> None:
     assert line in to_mermaid(QUOTED).splitlines()
 
 
+ESCAPE_SEQUENCE = {
+    "table": _table('z\x1b["]; evil [URL="x"]; n8 [label=\x1b["', namespace="n"),
+    "truncated": False,
+    "nodes": [],
+    "edges": [],
+}
+
+
+@pytest.mark.parametrize(
+    ("render", "line"),
+    [
+        pytest.param(
+            to_dot,
+            '    n0 [label="n/z\\\\x1b[\\"]; evil [URL=\\"x\\"]; '
+            'n8 [label=\\\\x1b[\\"", style=bold];',
+            id="dot",
+        ),
+        pytest.param(
+            to_mermaid,
+            '    n0["n/z#92;x1b[#34;]; evil [URL=#34;x#34;]; n8 [label=#92;x1b[#34;"]',
+            id="mermaid",
+        ),
+    ],
+)
+def test_control_characters_are_shown_escaped(render: Render, line: str) -> None:
+    text = render(ESCAPE_SEQUENCE)
+
+    assert "\x1b" not in text
+    assert line in text.splitlines()
+
+
 @pytest.mark.parametrize(
     ("render", "pattern"),
     [
