@@ -118,6 +118,30 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
+class TextFormatter(logging.Formatter):
+    """Text lines whose message cannot add lines of its own.
+
+    Messages quote client values, such as table names. A line break or other
+    control character in one is written escaped (``\\n``, ``\\x00``), so it
+    cannot forge a log line. Tracebacks keep their lines.
+    """
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        safe = logging.makeLogRecord(record.__dict__)
+        safe.message = record.getMessage().translate(_CONTROL_ESCAPES)
+        return super().formatMessage(safe)
+
+
+_CONTROL_ESCAPES = str.maketrans(
+    {
+        **{chr(code): f"\\x{code:02x}" for code in (*range(0x20), 0x7F)},
+        "\n": "\\n",
+        "\r": "\\r",
+        "\t": "\t",
+    }
+)
+
+
 def _utc_time(created: float) -> str:
     moment = datetime.fromtimestamp(created, tz=UTC)
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
@@ -146,7 +170,7 @@ class ServiceLogger(GunicornLogger):
             return JsonFormatter()
         if access:
             return logging.Formatter(self.access_fmt)
-        return logging.Formatter(TEXT_FORMAT, TEXT_DATE_FORMAT)
+        return TextFormatter(TEXT_FORMAT, TEXT_DATE_FORMAT)
 
     def access(self, resp: Any, req: Any, environ: Any, request_time: Any) -> None:
         # The app has ended the request by now, so the id comes from the

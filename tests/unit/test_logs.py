@@ -11,6 +11,7 @@ from fate_lineage.api.logs import (
     NO_REQUEST_ID,
     JsonFormatter,
     RequestIdFilter,
+    TextFormatter,
     accept_request_id,
     request_id_var,
 )
@@ -152,3 +153,16 @@ def test_unknown_log_format_names_key_and_variable() -> None:
     assert "logging.format: Must be one of: text, json" in message
     assert "'xml'" in message
     assert "FATE_LINEAGE__LOGGING__FORMAT" in message
+
+
+def test_text_message_cannot_forge_a_line() -> None:
+    formatter = TextFormatter("%(levelname)s %(message)s")
+    record = logging.makeLogRecord(
+        {
+            "msg": "no table %s",
+            "args": ("t\n[ERROR] forged\x00",),
+            "levelname": "INFO",
+        }
+    )
+
+    assert formatter.format(record) == "INFO no table t\\n[ERROR] forged\\x00"
