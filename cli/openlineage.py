@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -13,8 +14,10 @@ from fate_lineage.cli.config import load_address
 from fate_lineage.cli.output import format_option
 
 BATCH_PATH = "/api/v1/lineage/batch"
-# The service takes at most this many events per batch request.
+# The service takes at most 1000 events and 8 MiB per batch request; half the
+# size leaves room for the JSON around the events.
 BATCH_SIZE = 1000
+BATCH_BYTES = 4 * 1024 * 1024
 
 
 @click.group()
@@ -38,10 +41,13 @@ def openlineage() -> None:
 )
 @format_option()
 def send(files: tuple[Path, ...]) -> None:
-    """Send the events of each file, in order, in batches of up to 1000.
+    """Send the events of each file, in order, in batches.
 
-    Prints the counts received, succeeded and failed, and for each failed
-    event its position across all files and the reason. Exits 1 when any
+    A batch holds up to 1000 events and 4 MiB of JSON. Prints the counts
+    received, succeeded and failed, and for each failed event its position
+    across all files and the reason. A batch that gets no counts back (a
+    body over the service's limit, a backend down) stops the run, and the
+    reply says how many events were recorded before it. Exits 1 when any
     event failed.
 
     Example: flow openlineage send -f dag_run.json -f spark_events.jsonl
@@ -50,14 +56,11 @@ def send(files: tuple[Path, ...]) -> None:
     counts = {"received": 0, "succeeded": 0, "failed": 0}
     failures: list[dict[str, Any]] = []
     retcode = 0
-    for first in range(0, len(events), BATCH_SIZE):
-        reply = http.call(
-            load_address(), "POST", BATCH_PATH, events[first : first + BATCH_SIZE]
-        )
+    for first, batch in _batches(events):
+        reply = http.call(load_address(), "POST", BATCH_PATH, batch)
         data = reply.get("data")
         if not isinstance(data, dict) or "received" not in data:
-            http.echo_and_exit(reply)
-            return
+            _stop(reply, counts, failures, first, len(events))
         for key in counts:
             counts[key] += data[key]
         failures += [
@@ -74,6 +77,45 @@ def send(files: tuple[Path, ...]) -> None:
     http.echo_and_exit(
         {"retcode": retcode, "retmsg": retmsg, "data": {**counts, "failures": failures}}
     )
+
+
+def _batches(events: list[Any]) -> Iterator[tuple[int, list[Any]]]:
+    """Yield each batch with the index of its first event.
+
+    A batch ends at BATCH_SIZE events or before it would pass BATCH_BYTES of
+    JSON; an event larger than that goes alone, and the service judges it.
+    """
+    first, size = 0, 0
+    batch: list[Any] = []
+    for index, event in enumerate(events):
+        length = len(json.dumps(event).encode())
+        if batch and (len(batch) == BATCH_SIZE or size + length > BATCH_BYTES):
+            yield first, batch
+            first, batch, size = index, [], 0
+        batch.append(event)
+        size += length
+    if batch:
+        yield first, batch
+
+
+def _stop(
+    reply: dict[str, Any],
+    counts: dict[str, int],
+    failures: list[dict[str, Any]],
+    first: int,
+    total: int,
+) -> NoReturn:
+    """Print why a batch got no counts, with what was recorded before it."""
+    retmsg = (
+        f"{reply.get('retmsg')}; the batch from event {first} on was not "
+        f"recorded and later ones were not sent ({counts['succeeded']} of "
+        f"{total} events were recorded before it)"
+    )
+    data = {**counts, "failures": failures, "not_sent_from": first}
+    http.echo_and_exit(
+        {"retcode": reply.get("retcode"), "retmsg": retmsg, "data": data}
+    )
+    raise SystemExit(1)
 
 
 def _read_events(path: Path) -> list[Any]:

@@ -634,3 +634,25 @@ def test_chunked_body_over_the_limit_is_413(settings: Settings) -> None:
 
     assert response.status_code == 413
     assert "over the limit" in response.json()["retmsg"]
+
+
+def test_flow_stops_at_a_refused_batch_and_counts_what_came_before(
+    service_flow_env: dict[str, str], scope: TrackingScope, tmp_path: Path
+) -> None:
+    small = localize(SIMPLE, scope)
+    huge = copy.deepcopy(small)
+    huge["run"]["facets"]["padding"] = {
+        "_producer": "https://example.com/p",
+        "_schemaURL": "https://example.com/s",
+        "text": "x" * (9 * 1024 * 1024),
+    }
+    events = tmp_path / "events.json"
+    events.write_text(json.dumps([small, small, huge, small]))
+
+    code, reply = run_flow(service_flow_env, "openlineage", "send", "-f", str(events))
+
+    assert code == 1
+    assert reply["data"]["succeeded"] == 2
+    assert reply["data"]["not_sent_from"] == 2
+    assert "over the limit" in reply["retmsg"]
+    assert "2 of 4 events were recorded before it" in reply["retmsg"]

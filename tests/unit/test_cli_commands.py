@@ -935,3 +935,20 @@ def test_upload_missing_conf_is_usage_error(
     assert result.exit_code == 2
     assert "absent.json" in result.output
     assert transport.calls == []
+
+
+def test_openlineage_batches_split_by_count_and_size() -> None:
+    from fate_lineage.cli.openlineage import BATCH_BYTES, BATCH_SIZE, _batches
+
+    small = {"name": "s"}
+    large = {"name": "x" * (BATCH_BYTES // 2)}
+    events = [small] * (BATCH_SIZE + 1) + [large, large, large]
+
+    batches = [(first, len(batch)) for first, batch in _batches(events)]
+
+    assert batches == [
+        (0, BATCH_SIZE),
+        (BATCH_SIZE, 2),
+        (BATCH_SIZE + 2, 1),
+        (BATCH_SIZE + 3, 1),
+    ]
