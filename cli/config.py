@@ -116,8 +116,17 @@ def load_address() -> ServerAddress:
 
 
 def _load_credentials(stored: dict[str, object]) -> Credentials | None:
-    app_key = os.environ.get(APP_KEY_VARIABLE) or stored.get("app_key")
-    secret_key = os.environ.get(SECRET_KEY_VARIABLE) or stored.get("secret_key")
+    env_app_key = os.environ.get(APP_KEY_VARIABLE)
+    env_secret_key = os.environ.get(SECRET_KEY_VARIABLE)
+    if bool(env_app_key) != bool(env_secret_key):
+        # Mixing one variable with the stored half of another pair would sign
+        # with a key and a secret that do not belong together.
+        raise click.UsageError(
+            f"only one of {APP_KEY_VARIABLE} and {SECRET_KEY_VARIABLE} is set; "
+            "set both to use another key pair, or neither to use the stored one"
+        )
+    app_key = env_app_key or stored.get("app_key")
+    secret_key = env_secret_key or stored.get("secret_key")
     if not app_key and not secret_key:
         return None
     if not isinstance(app_key, str) or not isinstance(secret_key, str):

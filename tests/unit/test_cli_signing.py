@@ -102,16 +102,21 @@ def test_environment_overrides_key_pair(
     assert load_address().credentials == Credentials("host", "other-secret")
 
 
+@pytest.mark.parametrize(
+    "stored",
+    [[], ["--app-key", "guest", "--secret-key", SECRET]],
+    ids=["nothing-stored", "pair-stored"],
+)
 def test_environment_half_pair_is_rejected(
-    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch, stored: list[str]
 ) -> None:
-    runner.invoke(flow, INIT)
+    runner.invoke(flow, [*INIT, *stored])
     monkeypatch.setenv("FATE_LINEAGE_FLOW_APP_KEY", "host")
 
     result = runner.invoke(flow, ["resource", "query"])
 
     assert result.exit_code == 2
-    assert "only half of a key pair is configured" in result.output
+    assert "only one of FATE_LINEAGE_FLOW_APP_KEY" in result.output
 
 
 def test_credentials_repr_hides_secret() -> None:
