@@ -102,6 +102,10 @@ class BackendUnavailable(LineageError):
 
     retcode = RetCode.CONNECTION_ERROR
     http_status = 503
+    # Seconds, as the message says; clients and proxies read the header.
+    response_headers: ClassVar[Mapping[str, str]] = MappingProxyType(
+        {"Retry-After": "5"}
+    )
 
     def __init__(self, backend: str, reason: str) -> None:
         super().__init__(
@@ -119,6 +123,8 @@ class BackendMisconfigured(BackendUnavailable):
     Retrying with the same settings cannot help, so the message names the
     setting to check instead of suggesting a retry.
     """
+
+    response_headers: ClassVar[Mapping[str, str]] = MappingProxyType({})
 
     def __init__(self, backend: str, reason: str) -> None:
         LineageError.__init__(

@@ -80,11 +80,13 @@ def test_unexpected_error_hides_internals(client: FlaskClient) -> None:
 
 
 def test_backend_error_names_backend_and_retry(client: FlaskClient) -> None:
-    body = client.get("/test/raise/backend").get_json()
+    response = client.get("/test/raise/backend")
+    body = response.get_json()
 
     assert body["retmsg"].startswith("redis is unavailable: connection refused")
-    assert "Retry" in body["retmsg"]
+    assert "Retry in a few seconds" in body["retmsg"]
     assert body["data"] == {"backend": "redis"}
+    assert response.headers["Retry-After"] == "5"
 
 
 @pytest.mark.parametrize(
