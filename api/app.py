@@ -132,7 +132,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 
 def _reject_long_chunked_body() -> None:
-    """Answer 413 to a chunked body that reaches MAX_BODY_BYTES.
+    """Reject a chunked body that reaches MAX_BODY_BYTES with 413.
 
     Werkzeug checks the limit against Content-Length only. A chunked body has
     none, and it arrives cut at the limit, which would read as broken JSON.

@@ -8,10 +8,10 @@ resource apply followed by a return. Every client owns one job (the hetero-LR
 example with task_cores 1, so 2 cores) and its own tables, all under names
 that start with a random token, so the load does not touch other data.
 
-Afterwards it checks that no request got a 5xx or a broken connection, that
-each engine's remaining cores and memory plus what its jobs hold equal its
-total, read in one Redis transaction, and that every edge written by a
-request that got 200 is in the graph. It prints and writes the results as
+Afterwards it runs three checks. No request got a 5xx or a broken
+connection. For each engine, the remaining cores and memory plus its jobs'
+allocations equal its total, read in one Redis transaction. Every edge
+written by a request that got 200 is in the graph. It prints and writes the results as
 JSON, deletes its jobs, tables and Redis keys, and exits 1 when a check
 failed.
 

@@ -193,7 +193,7 @@ def lua_engine(client: redis.Redis, namespace: str, cores: int) -> ResourceStore
 
 
 def lua_loop(store: ResourceStore, job_ids: list[str]) -> Loop:
-    """The same round as api_loop, as calls of apply_job.lua and return_job.lua."""
+    """Return a loop running api_loop's round as apply_job.lua and return_job.lua."""
     parties = tuple(
         PartyDemand(role, party_id, 1, 0, 1, 0, 1, 1, 1)
         for role, party_id in (("guest", "9999"), ("host", "10000"))
@@ -269,7 +269,10 @@ def _sample_remaining(
 
 
 def leftovers(store: ResourceStore, cores: int) -> dict[str, Any]:
-    """Return what the engine holds after a run, which should be nothing."""
+    """Return the cores and jobs still allocated on the engine after a run.
+
+    After a clean run both are zero.
+    """
     engine = store.engine(ENGINE)
     return {
         "total_cores": int(engine["total_cores"]),

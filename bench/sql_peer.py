@@ -60,7 +60,7 @@ LIMIT %(budget)s
 
 
 class PeerUnavailable(Exception):
-    """PostgreSQL could not be found or started; the message says why."""
+    """PostgreSQL was not found or failed to start; the message gives the cause."""
 
 
 class PostgresPeer:

@@ -45,9 +45,9 @@ def send(files: tuple[Path, ...]) -> None:
 
     A batch holds up to 1000 events and 4 MiB of JSON. Prints the counts
     received, succeeded and failed, and for each failed event its position
-    across all files and the reason. A batch that gets no counts back (a
-    body over the service's limit, a backend down) stops the run, and the
-    reply says how many events were recorded before it. Exits 1 when any
+    across all files and the reason. A batch that gets no counts back, such
+    as a body over the service's limit or a backend that is down, stops the
+    run, and the output gives how many events were recorded before it. Exits 1 when any
     event failed.
 
     Example: flow openlineage send -f dag_run.json -f spark_events.jsonl

@@ -102,7 +102,8 @@ class BackendUnavailable(LineageError):
 
     retcode = RetCode.CONNECTION_ERROR
     http_status = 503
-    # Seconds, as the message says; clients and proxies read the header.
+    # Seconds, matching "Retry in a few seconds" in the message, because
+    # clients and proxies read the header rather than the text.
     response_headers: ClassVar[Mapping[str, str]] = MappingProxyType(
         {"Retry-After": "5"}
     )

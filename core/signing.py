@@ -3,10 +3,11 @@
 FATE Flow 1.7 signs a request with four headers. TIMESTAMP is the time in
 epoch milliseconds, NONCE a string used once (FATE's client sends a UUID),
 APP_KEY names the key, and SIGNATURE is the base64 of an HMAC-SHA1 digest
-keyed with the secret key. The digest covers six lines joined by ``\\n``:
-the timestamp, the nonce, the app key, the path with its query string (no
-``?`` when there is none), the raw body, and the form fields sorted and
-percent-encoded as RFC 3986 says (``a-zA-Z0-9-._~`` stay as they are).
+keyed with the secret key. The digest covers six lines joined by ``\\n``.
+They are the timestamp, the nonce, the app key, the path with its query
+string (no ``?`` when there is none) and the raw body. The sixth is the form
+fields, sorted and percent-encoded per RFC 3986, which leaves
+``a-zA-Z0-9-._~`` as they are.
 
 FATE Flow puts the raw body on the fifth line only for application/json and
 leaves it empty otherwise. This service parses every body as JSON whatever

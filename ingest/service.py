@@ -112,8 +112,18 @@ class OpenLineageIngest:
             self._record(merged, result)
         except InvalidInput as exc:
             if len(pending) == 1:
-                result.failures.append({"index": pending[0][0], "retmsg": exc.message})
+                index = pending[0][0]
+                log.warning(
+                    "openlineage batch event %d rejected: %s", index, exc.message
+                )
+                result.failures.append({"index": index, "retmsg": exc.message})
                 return
+            log.warning(
+                "openlineage batch: Neo4j rejected %d merged events (%s); "
+                "writing them one by one",
+                len(pending),
+                exc.message,
+            )
             for index, changes in pending:
                 self._write([(index, changes)], result)
             return

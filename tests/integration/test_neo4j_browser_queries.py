@@ -288,7 +288,7 @@ def check_job_tables(recorded: Recorded) -> None:
         assert guest[(component, "output")] == outputs[component]
     assert {row["latest"] for row in rows if row["direction"] == "output"} == {True}
     assert {row["task_status"] for row in rows if row["role"] == "guest"} == {"success"}
-    # The arbiter holds no data, so its tasks read and wrote nothing.
+    # The arbiter has no data, so its tasks read and wrote nothing.
     assert {row["direction"] for row in rows if row["role"] == "arbiter"} == {None}
     # A job that never ran has only the Readers' inputs.
     assert {

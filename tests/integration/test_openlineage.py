@@ -122,9 +122,7 @@ def dump(graph: Neo4jGraph, scope: TrackingScope) -> list[str]:
     return sorted(json.dumps(dict(record), sort_keys=True) for record in records)
 
 
-def test_airflow_chain_reaches_its_first_inputs_three_hops_up(
-    client: FlaskClient, scope: TrackingScope
-) -> None:
+def test_airflow_chain_three_hops_up(client: FlaskClient, scope: TrackingScope) -> None:
     ingest_set(client, scope, "airflow")
     bucket = f"{scope.namespace}_gs://mock-bucket"
     bigquery = f"{scope.namespace}_bigquery"
@@ -140,7 +138,7 @@ def test_airflow_chain_reaches_its_first_inputs_three_hops_up(
     }
 
 
-def test_tracking_source_and_job_answer_for_openlineage_datasets(
+def test_tracking_queries_on_openlineage_tables(
     client: FlaskClient, scope: TrackingScope
 ) -> None:
     ingest_set(client, scope, "airflow")
@@ -190,7 +188,7 @@ def test_food_delivery_chain_is_four_hops(
     assert max(hops.values()) == 4
 
 
-def test_runs_link_to_parents_and_take_status_from_event_type(
+def test_runs_link_to_parent_runs(
     client: FlaskClient, graph: Neo4jGraph, scope: TrackingScope
 ) -> None:
     ingest_set(client, scope, "airflow")
@@ -220,7 +218,7 @@ def test_runs_link_to_parents_and_take_status_from_event_type(
     assert {record["parent"] for record in records} == {"BQ", "dag", "gcs_hook"}
 
 
-def test_column_lineage_and_schema_become_columns(
+def test_column_lineage_becomes_columns(
     client: FlaskClient, graph: Neo4jGraph, scope: TrackingScope
 ) -> None:
     events = [localize(event, scope) for event in fixture_events("spark-cll")]
@@ -252,7 +250,7 @@ def test_column_lineage_and_schema_become_columns(
     assert {record["column"] for record in columns} == schema_columns
 
 
-def test_replay_twice_or_reversed_gives_the_same_graph(
+def test_replay_order_gives_same_graph(
     client: FlaskClient, graph: Neo4jGraph, scope: TrackingScope
 ) -> None:
     events = [
@@ -424,7 +422,7 @@ AIRFLOW_TASK = fixture_events("airflow")[2]
         "no-kind",
     ],
 )
-def test_invalid_event_is_400_naming_the_field(
+def test_invalid_event_names_field(
     client: FlaskClient, body: Any, message: str
 ) -> None:
     status, reply = post(client, "/api/v1/lineage", body)
@@ -433,9 +431,7 @@ def test_invalid_event_is_400_naming_the_field(
     assert message in reply["retmsg"]
 
 
-def test_batch_counts_and_explains_each_failure(
-    client: FlaskClient, scope: TrackingScope
-) -> None:
+def test_batch_reports_each_failure(client: FlaskClient, scope: TrackingScope) -> None:
     good = localize(SIMPLE, scope)
     bad = _without(good, "job", "name")
 
@@ -469,9 +465,7 @@ def test_batch_shape_is_checked_first(
     assert message in reply["retmsg"]
 
 
-def test_openlineage_python_client_feeds_the_service(
-    settings: Settings, scope: TrackingScope
-) -> None:
+def test_python_client_feeds_service(settings: Settings, scope: TrackingScope) -> None:
     from openlineage.client import OpenLineageClient
     from openlineage.client.event_v2 import (
         InputDataset,
@@ -544,9 +538,7 @@ def _ingest_count(client: FlaskClient, event_type: str, outcome: str) -> float:
     return float(lines[0].split()[-1]) if lines else 0.0
 
 
-def test_ingest_counts_reach_the_metrics(
-    client: FlaskClient, scope: TrackingScope
-) -> None:
+def test_ingest_counts_in_metrics(client: FlaskClient, scope: TrackingScope) -> None:
     good = localize(SIMPLE, scope)
     recorded = _ingest_count(client, "COMPLETE", "recorded")
     rejected = _ingest_count(client, "COMPLETE", "rejected")
@@ -558,7 +550,7 @@ def test_ingest_counts_reach_the_metrics(
     assert _ingest_count(client, "COMPLETE", "rejected") == rejected + 1
 
 
-def test_flow_sends_json_lines_and_reports_failures(
+def test_flow_send_json_lines(
     service_flow_env: dict[str, str],
     scope: TrackingScope,
     tmp_path: Path,
@@ -616,7 +608,7 @@ def test_bad_encoding_is_explained(
     assert message in response.get_json()["retmsg"]
 
 
-def test_chunked_body_over_the_limit_is_413(settings: Settings) -> None:
+def test_long_chunked_body_is_413(settings: Settings) -> None:
     base = f"http://{settings.service.host}:{settings.service.http_port}"
 
     def chunks() -> Iterator[bytes]:
@@ -636,7 +628,7 @@ def test_chunked_body_over_the_limit_is_413(settings: Settings) -> None:
     assert "over the limit" in response.json()["retmsg"]
 
 
-def test_flow_stops_at_a_refused_batch_and_counts_what_came_before(
+def test_flow_send_stops_at_rejected_batch(
     service_flow_env: dict[str, str], scope: TrackingScope, tmp_path: Path
 ) -> None:
     small = localize(SIMPLE, scope)

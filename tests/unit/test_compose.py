@@ -342,7 +342,7 @@ def dockerignore_patterns() -> list[str]:
 
 
 def test_build_context_has_package() -> None:
-    """Check that the build context holds every file that ``pip install .`` reads."""
+    """Check that the build context contains every file ``pip install .`` reads."""
     context = exclude_paths(str(REPO), dockerignore_patterns())
     project = tomllib.loads((REPO / "pyproject.toml").read_text())
 

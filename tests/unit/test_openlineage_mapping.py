@@ -58,7 +58,7 @@ def test_event_time_placeholder_is_rejected() -> None:
 
 @settings(max_examples=20, deadline=None)
 @given(st.permutations(EVENTS))
-def test_any_order_merges_to_the_same_changes(order: list[dict[str, Any]]) -> None:
+def test_any_order_same_changes(order: list[dict[str, Any]]) -> None:
     assert merged(order) == merged(EVENTS)
 
 
@@ -66,7 +66,7 @@ def test_replayed_events_change_nothing() -> None:
     assert merged(EVENTS + EVENTS) == merged(EVENTS)
 
 
-def test_run_ends_with_its_highest_ranked_status() -> None:
+def test_run_status_highest_rank() -> None:
     start, complete = EVENTS[1], EVENTS[2]
     run = (
         "airflow/BQ.upload",
@@ -83,7 +83,7 @@ def test_run_ends_with_its_highest_ranked_status() -> None:
     )
 
 
-def test_table_read_and_written_by_one_run_gets_no_self_edge() -> None:
+def test_same_table_gets_no_self_edge() -> None:
     event = copy.deepcopy(EVENTS[2])
     event["outputs"] = [event["inputs"][0]]
 
